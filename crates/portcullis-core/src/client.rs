@@ -1,0 +1,181 @@
+//! OAuth clients (Keycloak's OpenID Connect clients).
+
+use std::collections::BTreeMap;
+
+use crate::error::{CoreError, CoreResult};
+use crate::scope::ProtocolMapper;
+
+/// Client attribute that overrides the realm's access token lifespan (Keycloak's name).
+pub const ATTR_ACCESS_TOKEN_LIFESPAN: &str = "access.token.lifespan";
+
+/// A client of a realm.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Client {
+    /// Internal id (the `{id}` in admin URLs).
+    pub id: String,
+    /// Realm it belongs to.
+    pub realm_id: String,
+    /// The OAuth `client_id`, unique per realm.
+    pub client_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Root URL.
+    pub root_url: Option<String>,
+    /// Admin URL.
+    pub admin_url: Option<String>,
+    /// Home URL.
+    pub base_url: Option<String>,
+    /// Disabled clients cannot authenticate.
+    pub enabled: bool,
+    /// Keycloak console flag, kept for round-tripping.
+    pub always_display_in_console: bool,
+    /// `client-secret` for now.
+    pub client_authenticator_type: String,
+    /// Secret of a confidential client. Stored in its own column, never in the JSON body.
+    #[serde(skip)]
+    pub secret: Option<String>,
+    /// Redirect URIs (kept for the authorization code flow to come).
+    pub redirect_uris: Vec<String>,
+    /// Allowed CORS origins; also the `allowed-origins` claim.
+    pub web_origins: Vec<String>,
+    /// Tokens issued before this time (epoch seconds) are invalid.
+    pub not_before: i64,
+    /// Bearer-only clients get no tokens.
+    pub bearer_only: bool,
+    /// Consent flag, kept for round-tripping.
+    pub consent_required: bool,
+    /// Authorization code flow.
+    pub standard_flow_enabled: bool,
+    /// Implicit flow.
+    pub implicit_flow_enabled: bool,
+    /// Password grant.
+    pub direct_access_grants_enabled: bool,
+    /// Client credentials grant.
+    pub service_accounts_enabled: bool,
+    /// Keycloak authorization services, kept for round-tripping.
+    pub authorization_services_enabled: bool,
+    /// Public clients have no secret.
+    pub public_client: bool,
+    /// Kept for round-tripping.
+    pub frontchannel_logout: bool,
+    /// Always `openid-connect`.
+    pub protocol: String,
+    /// Keycloak attributes (e.g. `access.token.lifespan`).
+    pub attributes: BTreeMap<String, String>,
+    /// Whether every role of the user reaches the token (no role scope mappings yet).
+    pub full_scope_allowed: bool,
+    /// Mappers defined on the client itself.
+    pub protocol_mappers: Vec<ProtocolMapper>,
+}
+
+impl Client {
+    /// A new client with Keycloak's defaults for a client created through the admin API.
+    pub fn new(realm_id: &str, client_id: &str) -> CoreResult<Self> {
+        validate_client_id(client_id)?;
+        Ok(Self {
+            id: crate::new_id(),
+            realm_id: realm_id.to_owned(),
+            client_id: client_id.to_owned(),
+            name: None,
+            description: None,
+            root_url: None,
+            admin_url: None,
+            base_url: None,
+            enabled: true,
+            always_display_in_console: false,
+            client_authenticator_type: "client-secret".to_owned(),
+            secret: None,
+            redirect_uris: Vec::new(),
+            web_origins: Vec::new(),
+            not_before: 0,
+            bearer_only: false,
+            consent_required: false,
+            standard_flow_enabled: true,
+            implicit_flow_enabled: false,
+            direct_access_grants_enabled: false,
+            service_accounts_enabled: false,
+            authorization_services_enabled: false,
+            public_client: false,
+            frontchannel_logout: true,
+            protocol: "openid-connect".to_owned(),
+            attributes: BTreeMap::new(),
+            full_scope_allowed: true,
+            protocol_mappers: Vec::new(),
+        })
+    }
+
+    /// Checks a client before it is stored.
+    pub fn validate(&self) -> CoreResult<()> {
+        validate_client_id(&self.client_id)?;
+        if self.protocol != "openid-connect" {
+            return Err(CoreError::Invalid(format!("protocol '{}' is not supported", self.protocol)));
+        }
+        if self.client_authenticator_type != "client-secret" {
+            return Err(CoreError::Invalid(format!(
+                "clientAuthenticatorType '{}' is not supported (supported: client-secret)",
+                self.client_authenticator_type
+            )));
+        }
+        if let Some(secret) = &self.secret {
+            if secret.is_empty() || secret.len() > 512 {
+                return Err(CoreError::Invalid("secret must be 1-512 characters".into()));
+            }
+        }
+        if self.public_client && self.service_accounts_enabled {
+            return Err(CoreError::Invalid("a public client cannot have service accounts enabled".into()));
+        }
+        if let Some(v) = self.attributes.get(ATTR_ACCESS_TOKEN_LIFESPAN) {
+            if !v.is_empty() && v.parse::<i64>().map_or(true, |n| n < 1) {
+                return Err(CoreError::Invalid(format!(
+                    "attribute {ATTR_ACCESS_TOKEN_LIFESPAN} must be a positive number of seconds"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Access token lifetime: the client's attribute when set, else the realm's.
+    pub fn access_token_lifespan(&self, realm_default: i64) -> i64 {
+        self.attributes
+            .get(ATTR_ACCESS_TOKEN_LIFESPAN)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(realm_default)
+    }
+
+    /// Whether the client authenticates with a secret.
+    pub fn is_confidential(&self) -> bool {
+        !self.public_client && !self.bearer_only
+    }
+}
+
+/// Client ids appear in tokens, URLs and Basic headers; refuse control characters.
+pub fn validate_client_id(client_id: &str) -> CoreResult<()> {
+    if client_id.is_empty() || client_id.len() > 255 || client_id.chars().any(char::is_control) {
+        return Err(CoreError::Invalid("clientId must be 1-255 printable characters".into()));
+    }
+    Ok(())
+}
+
+impl Client {
+    /// Authenticates the client with a presented secret (RFC 6749 §2.3.1). Every failure
+    /// answers the same so that responses do not reveal which part was wrong.
+    pub fn authenticate(&self, presented_secret: Option<&str>) -> Result<(), crate::OAuthError> {
+        let invalid = || crate::OAuthError::invalid_client("Invalid client or Invalid client credentials");
+        if !self.enabled {
+            return Err(invalid());
+        }
+        if self.bearer_only {
+            return Err(crate::OAuthError::invalid_client("Bearer-only client not allowed to obtain tokens"));
+        }
+        if self.public_client {
+            return Ok(());
+        }
+        match (presented_secret, &self.secret) {
+            (Some(p), Some(s)) if crate::secret::secrets_match(p, s) => Ok(()),
+            _ => Err(invalid()),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Grants of the token endpoint and the access-token policy they share.
+
+pub mod client_credentials;
+pub mod password;
+mod scope_policy;
+mod token;
+
+pub use scope_policy::{parse_scope_param, resolve_scopes, GrantedScopes};
+pub use token::{mint_claims, validate_resources, IssuedClaims, TokenParams};

@@ -1,0 +1,78 @@
+//! Realms: the tenant boundary. Each has its own clients, users, roles, scopes and keys.
+
+use std::collections::BTreeMap;
+
+use crate::error::{CoreError, CoreResult};
+
+/// Keycloak's default access token lifespan (5 minutes).
+pub const DEFAULT_ACCESS_TOKEN_LIFESPAN: i64 = 300;
+
+/// A realm's settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Realm {
+    /// Internal id (Keycloak uses the name for new realms; we do too when none is given).
+    pub id: String,
+    /// URL name, unique.
+    pub name: String,
+    /// Shown in consoles.
+    pub display_name: Option<String>,
+    /// A disabled realm issues nothing.
+    pub enabled: bool,
+    /// Access token lifetime in seconds.
+    pub access_token_lifespan: i64,
+    /// Tokens issued before this time (epoch seconds) are invalid; 0 = none.
+    pub not_before: i64,
+    /// JWS algorithm of access tokens.
+    pub default_signature_algorithm: String,
+    /// Keycloak's `sslRequired`, kept for round-tripping.
+    pub ssl_required: String,
+    /// Free-form attributes.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl Realm {
+    /// A new realm with Keycloak's defaults.
+    pub fn new(name: &str) -> CoreResult<Self> {
+        validate_realm_name(name)?;
+        Ok(Self {
+            id: name.to_owned(),
+            name: name.to_owned(),
+            display_name: None,
+            enabled: true,
+            access_token_lifespan: DEFAULT_ACCESS_TOKEN_LIFESPAN,
+            not_before: 0,
+            default_signature_algorithm: "RS256".to_owned(),
+            ssl_required: "external".to_owned(),
+            attributes: BTreeMap::new(),
+        })
+    }
+
+    /// Checks the settings an admin may change.
+    pub fn validate(&self) -> CoreResult<()> {
+        validate_realm_name(&self.name)?;
+        if self.access_token_lifespan < 1 || self.access_token_lifespan > 31_536_000 {
+            return Err(CoreError::Invalid("accessTokenLifespan must be between 1 second and 1 year".into()));
+        }
+        if self.default_signature_algorithm != "RS256" {
+            return Err(CoreError::Invalid(format!(
+                "defaultSignatureAlgorithm {} is not supported (supported: RS256)",
+                self.default_signature_algorithm
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Realm names appear in URLs: keep them to a safe, unambiguous alphabet.
+pub fn validate_realm_name(name: &str) -> CoreResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name != "."
+        && name != "..";
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid("realm name must be 1-255 characters of letters, digits, '-', '_' or '.'".into()))
+    }
+}

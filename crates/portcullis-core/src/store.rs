@@ -1,0 +1,155 @@
+//! Storage traits, split by aggregate. Implemented by `portcullis-store` over sqlx; the
+//! domain never sees SQL. Multi-row changes that must happen together take one call, so
+//! each implementation can run them in one transaction.
+
+use async_trait::async_trait;
+
+use crate::client::Client;
+use crate::context::RoleGraph;
+use crate::defaults::RealmSeed;
+use crate::error::CoreResult;
+use crate::keys::StoredKey;
+use crate::realm::Realm;
+use crate::role::Role;
+use crate::scope::ClientScope;
+use crate::user::User;
+
+/// A client created with its service-account user and scopes.
+#[derive(Debug, Clone)]
+pub struct ClientSeed {
+    /// The client.
+    pub client: Client,
+    /// Its service-account user and the role ids it starts with.
+    pub service_account: Option<(User, Vec<String>)>,
+    /// `(scope id, is_default)` links.
+    pub scopes: Vec<(String, bool)>,
+}
+
+/// Filter of a user listing (Keycloak's `GET /users` query).
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// Substring of username, e-mail, first or last name.
+    pub search: Option<String>,
+    /// Username, substring unless `exact`.
+    pub username: Option<String>,
+    /// E-mail, substring unless `exact`.
+    pub email: Option<String>,
+    /// Exact matches for `username` and `email`.
+    pub exact: bool,
+    /// Offset.
+    pub first: i64,
+    /// Page size.
+    pub max: i64,
+}
+
+/// Realms and their keys.
+#[async_trait]
+pub trait RealmStore: Send + Sync {
+    /// All realms, by name.
+    async fn list_realms(&self) -> CoreResult<Vec<Realm>>;
+    /// One realm by name.
+    async fn realm_by_name(&self, name: &str) -> CoreResult<Option<Realm>>;
+    /// Creates a realm with its roles, scopes and first key; `Conflict` if the name is taken.
+    async fn create_realm(&self, seed: &RealmSeed, key: &StoredKey) -> CoreResult<()>;
+    /// Saves changed settings (including a new name).
+    async fn update_realm(&self, realm: &Realm) -> CoreResult<()>;
+    /// Deletes a realm and everything in it.
+    async fn delete_realm(&self, realm_id: &str) -> CoreResult<bool>;
+    /// Scopes new clients get, with `true` for default.
+    async fn realm_default_scopes(&self, realm_id: &str) -> CoreResult<Vec<(String, bool)>>;
+    /// Signing keys, active first, newest first.
+    async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>>;
+    /// Whether the database answers.
+    async fn ping(&self) -> CoreResult<()>;
+}
+
+/// Clients and their scope links.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Clients of a realm, optionally only the one with this `clientId`.
+    async fn list_clients(&self, realm_id: &str, client_id: Option<&str>) -> CoreResult<Vec<Client>>;
+    /// One client by internal id.
+    async fn get_client(&self, realm_id: &str, id: &str) -> CoreResult<Option<Client>>;
+    /// One client by `clientId`.
+    async fn client_by_client_id(&self, realm_id: &str, client_id: &str) -> CoreResult<Option<Client>>;
+    /// Creates a client; `Conflict` if the `clientId` is taken.
+    async fn create_client(&self, seed: &ClientSeed) -> CoreResult<()>;
+    /// Saves a client, creating a service-account user if one is given.
+    async fn update_client(&self, client: &Client, new_service_account: Option<&(User, Vec<String>)>)
+        -> CoreResult<()>;
+    /// Deletes a client with its service account and roles.
+    async fn delete_client(&self, realm_id: &str, id: &str) -> CoreResult<bool>;
+    /// Scopes linked to a client, with `true` for default.
+    async fn client_scope_links(&self, client_internal_id: &str) -> CoreResult<Vec<(String, bool)>>;
+    /// Links a scope as default or optional (replacing the other kind).
+    async fn link_client_scope(&self, client_internal_id: &str, scope_id: &str, default: bool) -> CoreResult<()>;
+    /// Removes a link of that kind.
+    async fn unlink_client_scope(&self, client_internal_id: &str, scope_id: &str, default: bool) -> CoreResult<bool>;
+}
+
+/// Client scopes.
+#[async_trait]
+pub trait ScopeStore: Send + Sync {
+    /// Scopes of a realm, by name.
+    async fn list_scopes(&self, realm_id: &str) -> CoreResult<Vec<ClientScope>>;
+    /// One scope by id.
+    async fn get_scope(&self, realm_id: &str, id: &str) -> CoreResult<Option<ClientScope>>;
+    /// Creates a scope; `Conflict` if the name is taken.
+    async fn create_scope(&self, scope: &ClientScope) -> CoreResult<()>;
+    /// Saves a scope.
+    async fn update_scope(&self, scope: &ClientScope) -> CoreResult<()>;
+    /// Deletes a scope and its links.
+    async fn delete_scope(&self, realm_id: &str, id: &str) -> CoreResult<bool>;
+}
+
+/// Roles and role mappings.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Realm roles, by name.
+    async fn list_realm_roles(&self, realm_id: &str) -> CoreResult<Vec<Role>>;
+    /// A realm role by name.
+    async fn realm_role_by_name(&self, realm_id: &str, name: &str) -> CoreResult<Option<Role>>;
+    /// Creates a role; `Conflict` if the name is taken in its container.
+    async fn create_role(&self, role: &Role) -> CoreResult<()>;
+    /// Saves a role.
+    async fn update_role(&self, role: &Role) -> CoreResult<()>;
+    /// Deletes a role and its mappings.
+    async fn delete_role(&self, id: &str) -> CoreResult<bool>;
+    /// Every role of the realm with composite edges, for expansion.
+    async fn role_graph(&self, realm_id: &str) -> CoreResult<RoleGraph>;
+    /// Role ids mapped directly to a user.
+    async fn user_role_ids(&self, user_id: &str) -> CoreResult<Vec<String>>;
+    /// Maps roles to a user (already mapped ones are kept).
+    async fn add_user_roles(&self, user_id: &str, role_ids: &[String]) -> CoreResult<()>;
+    /// Unmaps roles from a user.
+    async fn remove_user_roles(&self, user_id: &str, role_ids: &[String]) -> CoreResult<()>;
+}
+
+/// Users and their passwords.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Users matching a query, by username.
+    async fn list_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<Vec<User>>;
+    /// Number of users matching a query (ignores paging).
+    async fn count_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<i64>;
+    /// One user by id.
+    async fn get_user(&self, realm_id: &str, id: &str) -> CoreResult<Option<User>>;
+    /// One user by (normalized) username.
+    async fn user_by_username(&self, realm_id: &str, username: &str) -> CoreResult<Option<User>>;
+    /// The service-account user of a client.
+    async fn service_account_user(&self, client_internal_id: &str) -> CoreResult<Option<User>>;
+    /// Creates a user with an optional password hash and roles; `Conflict` on a taken username.
+    async fn create_user(&self, user: &User, password_hash: Option<&str>, role_ids: &[String]) -> CoreResult<()>;
+    /// Saves a user.
+    async fn update_user(&self, user: &User) -> CoreResult<()>;
+    /// Deletes a user.
+    async fn delete_user(&self, realm_id: &str, id: &str) -> CoreResult<bool>;
+    /// The user's password hash (PHC string).
+    async fn password_hash(&self, user_id: &str) -> CoreResult<Option<String>>;
+    /// Sets the user's password hash.
+    async fn set_password_hash(&self, user_id: &str, phc: &str) -> CoreResult<()>;
+}
+
+/// Everything the server needs.
+pub trait Store: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore {}
+impl<T: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore> Store for T {}

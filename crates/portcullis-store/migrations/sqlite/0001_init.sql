@@ -1,0 +1,94 @@
+-- Entities keep their lookup keys in columns (unique constraints, foreign keys, indexes)
+-- and the rest of their fields as a JSON document, so the schema stays portable between
+-- SQLite and PostgreSQL. Secrets and key material live in their own columns so that they
+-- can be protected separately from the documents.
+
+CREATE TABLE realms (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    data TEXT NOT NULL
+);
+
+CREATE TABLE signing_keys (
+    kid         TEXT PRIMARY KEY,
+    realm_id    TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
+    algorithm   TEXT NOT NULL,
+    private_key BLOB NOT NULL,
+    created_at  BIGINT NOT NULL,
+    active      INTEGER NOT NULL
+);
+CREATE INDEX signing_keys_realm ON signing_keys(realm_id);
+
+CREATE TABLE clients (
+    id        TEXT PRIMARY KEY,
+    realm_id  TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    secret    TEXT,
+    data      TEXT NOT NULL,
+    UNIQUE (realm_id, client_id)
+);
+
+CREATE TABLE client_scopes (
+    id       TEXT PRIMARY KEY,
+    realm_id TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    data     TEXT NOT NULL,
+    UNIQUE (realm_id, name)
+);
+
+CREATE TABLE realm_default_scopes (
+    realm_id   TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
+    scope_id   TEXT NOT NULL REFERENCES client_scopes(id) ON DELETE CASCADE,
+    is_default INTEGER NOT NULL,
+    PRIMARY KEY (realm_id, scope_id)
+);
+
+CREATE TABLE client_scope_links (
+    client_id  TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    scope_id   TEXT NOT NULL REFERENCES client_scopes(id) ON DELETE CASCADE,
+    is_default INTEGER NOT NULL,
+    PRIMARY KEY (client_id, scope_id)
+);
+
+-- container_id is the realm id for realm roles and the client id for client roles, so
+-- that one unique constraint covers both without relying on NULL semantics.
+CREATE TABLE roles (
+    id           TEXT PRIMARY KEY,
+    realm_id     TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
+    client_id    TEXT REFERENCES clients(id) ON DELETE CASCADE,
+    container_id TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    UNIQUE (container_id, name)
+);
+CREATE INDEX roles_realm ON roles(realm_id);
+
+CREATE TABLE role_composites (
+    parent_id TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+    child_id  TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+    PRIMARY KEY (parent_id, child_id)
+);
+
+CREATE TABLE users (
+    id                        TEXT PRIMARY KEY,
+    realm_id                  TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
+    username                  TEXT NOT NULL,
+    email                     TEXT,
+    service_account_client_id TEXT REFERENCES clients(id) ON DELETE CASCADE,
+    data                      TEXT NOT NULL,
+    UNIQUE (realm_id, username)
+);
+CREATE INDEX users_service_account ON users(service_account_client_id);
+
+CREATE TABLE user_roles (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role_id TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, role_id)
+);
+
+CREATE TABLE credentials (
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    type        TEXT NOT NULL,
+    secret_data TEXT NOT NULL,
+    PRIMARY KEY (user_id, type)
+);

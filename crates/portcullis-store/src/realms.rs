@@ -1,0 +1,136 @@
+use async_trait::async_trait;
+use portcullis_core::defaults::RealmSeed;
+use portcullis_core::error::{CoreError, CoreResult};
+use portcullis_core::keys::StoredKey;
+use portcullis_core::realm::Realm;
+use portcullis_core::store::RealmStore;
+use sqlx::Row;
+
+use crate::db::{db_err, flag, from_json, map_err, to_json, SqlStore};
+
+#[async_trait]
+impl RealmStore for SqlStore {
+    async fn list_realms(&self) -> CoreResult<Vec<Realm>> {
+        let rows = sqlx::query("SELECT data FROM realms ORDER BY name").fetch_all(&self.pool).await.map_err(db_err)?;
+        rows.iter().map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).collect()
+    }
+
+    async fn realm_by_name(&self, name: &str) -> CoreResult<Option<Realm>> {
+        let row = sqlx::query("SELECT data FROM realms WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).transpose()
+    }
+
+    async fn create_realm(&self, seed: &RealmSeed, key: &StoredKey) -> CoreResult<()> {
+        let conflict = format!("Conflict detected. See logs for details: realm '{}' exists", seed.realm.name);
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("INSERT INTO realms (id, name, data) VALUES ($1, $2, $3)")
+            .bind(&seed.realm.id)
+            .bind(&seed.realm.name)
+            .bind(to_json(&seed.realm)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err(&conflict))?;
+        for role in &seed.roles {
+            crate::roles::insert_role(&mut tx, role).await?;
+        }
+        for (parent, child) in &seed.composites {
+            sqlx::query("INSERT INTO role_composites (parent_id, child_id) VALUES ($1, $2)")
+                .bind(parent)
+                .bind(child)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for scope in &seed.scopes {
+            crate::scopes::insert_scope(&mut tx, scope).await?;
+        }
+        for (scope_id, is_default) in &seed.realm_default_scopes {
+            sqlx::query("INSERT INTO realm_default_scopes (realm_id, scope_id, is_default) VALUES ($1, $2, $3)")
+                .bind(&seed.realm.id)
+                .bind(scope_id)
+                .bind(flag(*is_default))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, realm_id, algorithm, private_key, created_at, active) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&key.kid)
+        .bind(&key.realm_id)
+        .bind(&key.algorithm)
+        .bind(key.private_pkcs8.clone())
+        .bind(key.created_at)
+        .bind(flag(key.active))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn update_realm(&self, realm: &Realm) -> CoreResult<()> {
+        let conflict = format!("Conflict detected. See logs for details: realm '{}' exists", realm.name);
+        let done = sqlx::query("UPDATE realms SET name = $1, data = $2 WHERE id = $3")
+            .bind(&realm.name)
+            .bind(to_json(realm)?)
+            .bind(&realm.id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err(&conflict))?;
+        if done.rows_affected() == 0 {
+            return Err(CoreError::NotFound("Realm".into()));
+        }
+        Ok(())
+    }
+
+    async fn delete_realm(&self, realm_id: &str) -> CoreResult<bool> {
+        let done =
+            sqlx::query("DELETE FROM realms WHERE id = $1").bind(realm_id).execute(&self.pool).await.map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn realm_default_scopes(&self, realm_id: &str) -> CoreResult<Vec<(String, bool)>> {
+        let rows = sqlx::query("SELECT scope_id, is_default FROM realm_default_scopes WHERE realm_id = $1")
+            .bind(realm_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((r.try_get("scope_id").map_err(db_err)?, r.try_get::<i64, _>("is_default").map_err(db_err)? != 0))
+            })
+            .collect()
+    }
+
+    async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>> {
+        let rows = sqlx::query(
+            "SELECT kid, realm_id, algorithm, private_key, created_at, active FROM signing_keys \
+             WHERE realm_id = $1 ORDER BY active DESC, created_at DESC",
+        )
+        .bind(realm_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredKey {
+                    kid: r.try_get("kid").map_err(db_err)?,
+                    realm_id: r.try_get("realm_id").map_err(db_err)?,
+                    algorithm: r.try_get("algorithm").map_err(db_err)?,
+                    private_pkcs8: r.try_get("private_key").map_err(db_err)?,
+                    created_at: r.try_get("created_at").map_err(db_err)?,
+                    active: r.try_get::<i64, _>("active").map_err(db_err)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    async fn ping(&self) -> CoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err).map(|_| ())
+    }
+}
