@@ -1,1 +1,58 @@
+//! Portcullis over HTTP: the OAuth 2.0 / OpenID Connect endpoints of each realm and the
+//! Keycloak-compatible Admin REST API, on axum.
 
+mod admin_api;
+mod bootstrap;
+mod cache;
+pub mod config;
+mod error;
+mod extract;
+mod health;
+mod issuer;
+mod oauth;
+mod router;
+mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use portcullis_store::SqlStore;
+use tokio::net::TcpListener;
+
+pub use config::ServerConfig;
+pub use state::AppState;
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(portcullis_core::CoreError),
+    /// First-start bootstrap failed.
+    #[error("bootstrap: {0}")]
+    Bootstrap(portcullis_core::CoreError),
+    /// The HTTP server failed.
+    #[error("http: {0}")]
+    Http(std::io::Error),
+}
+
+/// Opens the store, bootstraps an empty database, and returns the state and router.
+pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), StartError> {
+    let store = SqlStore::connect(&config.database_url).await.map_err(StartError::Database)?;
+    let state = AppState::new(Arc::new(store), config);
+    bootstrap::run(&state).await.map_err(StartError::Bootstrap)?;
+    let app = router::build(state.clone());
+    Ok((state, app))
+}
+
+/// Serves until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Http)
+}

@@ -1,0 +1,150 @@
+//! `portcullis serve`: flags (each with a `PORTCULLIS_…` variable), start-up checks with
+//! clear messages, and graceful shutdown on SIGTERM/SIGINT.
+
+use std::io::IsTerminal as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use portcullis_server::config::{normalize_relative_path, ServerConfig};
+
+/// Flags of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "PORTCULLIS_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    http_addr: SocketAddr,
+    /// Directory of the embedded SQLite database (created on first start).
+    #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
+    data_dir: PathBuf,
+    /// Database URL, overriding --data-dir (e.g. sqlite:///var/lib/portcullis/db.sqlite).
+    #[arg(long, env = "PORTCULLIS_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Prefix of every route, e.g. /auth for Keycloak's legacy layout.
+    #[arg(long, env = "PORTCULLIS_HTTP_RELATIVE_PATH", default_value = "")]
+    http_relative_path: String,
+    /// Public base URL used in issuers and links (default: from each request's Host).
+    #[arg(long, env = "PORTCULLIS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Log filter (tracing syntax), e.g. info or portcullis_server=debug.
+    #[arg(long, env = "PORTCULLIS_LOG", default_value = "info")]
+    log: String,
+}
+
+/// Runs the server; the exit code tells scripts whether start-up failed.
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_logging(&args.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("portcullis: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("portcullis: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let config = config_from(&args)?;
+    tracing::info!(?config, "starting");
+    let listener = tokio::net::TcpListener::bind(args.http_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (is the port taken?)", args.http_addr))?;
+    let local = listener.local_addr().context("cannot read the bound address")?;
+    let (_, app) = portcullis_server::build(config).await?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
+    portcullis_server::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let relative_path = normalize_relative_path(&args.http_relative_path).map_err(anyhow::Error::msg)?;
+    let public_url = match &args.public_url {
+        Some(u) if !u.trim().is_empty() => Some(validate_public_url(u)?),
+        _ => None,
+    };
+    let database_url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => sqlite_url_in(&args.data_dir)?,
+    };
+    let bootstrap_admin = match (
+        std::env::var("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME").ok().filter(|s| !s.is_empty()),
+        std::env::var("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD").ok().filter(|s| !s.is_empty()),
+    ) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (None, None) => None,
+        _ => bail!("set both PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME and PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD, or neither"),
+    };
+    Ok(ServerConfig { database_url, relative_path, public_url, bootstrap_admin })
+}
+
+fn validate_public_url(u: &str) -> anyhow::Result<String> {
+    let u = u.trim().trim_end_matches('/');
+    let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => Ok(u.to_owned()),
+        _ => bail!("invalid --public-url '{u}': expected http(s)://host[:port][/path]"),
+    }
+}
+
+/// Creates the data dir if needed, checks that it is writable, and names the SQLite file.
+fn sqlite_url_in(dir: &Path) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").with_context(|| format!("data dir {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    let abs = std::fs::canonicalize(dir).with_context(|| format!("cannot resolve data dir {}", dir.display()))?;
+    let path = abs.join("portcullis.db");
+    let path = path.to_str().with_context(|| format!("data dir path {} is not UTF-8", abs.display()))?;
+    Ok(format!("sqlite://{path}?mode=rwc"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; draining");
+}

@@ -1,0 +1,212 @@
+//! Keycloak representations <-> domain types. Applying a representation changes only the
+//! fields it carries, as Keycloak's `RepresentationToModel` does.
+
+use portcullis_core::client::Client;
+use portcullis_core::realm::Realm;
+use portcullis_core::role::Role;
+use portcullis_core::scope::{ClientScope, ProtocolMapper};
+use portcullis_core::user::User;
+use portcullis_types::keycloak::{
+    ClientRepresentation, ClientScopeRepresentation, ProtocolMapperRepresentation, RealmRepresentation,
+    RoleRepresentation, UserRepresentation,
+};
+
+macro_rules! set_if {
+    ($target:expr, $src:expr) => {
+        if let Some(v) = $src {
+            $target = v;
+        }
+    };
+}
+
+pub fn realm_rep(r: &Realm) -> RealmRepresentation {
+    RealmRepresentation {
+        id: Some(r.id.clone()),
+        realm: Some(r.name.clone()),
+        display_name: r.display_name.clone(),
+        enabled: Some(r.enabled),
+        access_token_lifespan: Some(r.access_token_lifespan),
+        not_before: Some(r.not_before),
+        default_signature_algorithm: Some(r.default_signature_algorithm.clone()),
+        ssl_required: Some(r.ssl_required.clone()),
+        default_default_client_scopes: None,
+        default_optional_client_scopes: None,
+        attributes: Some(r.attributes.clone()),
+    }
+}
+
+pub fn apply_realm(rep: RealmRepresentation, r: &mut Realm) {
+    set_if!(r.name, rep.realm);
+    if rep.display_name.is_some() {
+        r.display_name = rep.display_name;
+    }
+    set_if!(r.enabled, rep.enabled);
+    set_if!(r.access_token_lifespan, rep.access_token_lifespan);
+    set_if!(r.not_before, rep.not_before);
+    set_if!(r.default_signature_algorithm, rep.default_signature_algorithm);
+    set_if!(r.ssl_required, rep.ssl_required);
+    set_if!(r.attributes, rep.attributes);
+}
+
+pub fn client_rep(c: &Client, default_scopes: Vec<String>, optional_scopes: Vec<String>) -> ClientRepresentation {
+    ClientRepresentation {
+        id: Some(c.id.clone()),
+        client_id: Some(c.client_id.clone()),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        root_url: c.root_url.clone(),
+        admin_url: c.admin_url.clone(),
+        base_url: c.base_url.clone(),
+        enabled: Some(c.enabled),
+        always_display_in_console: Some(c.always_display_in_console),
+        client_authenticator_type: Some(c.client_authenticator_type.clone()),
+        secret: c.secret.clone().filter(|_| c.is_confidential()),
+        redirect_uris: Some(c.redirect_uris.clone()),
+        web_origins: Some(c.web_origins.clone()),
+        not_before: Some(c.not_before),
+        bearer_only: Some(c.bearer_only),
+        consent_required: Some(c.consent_required),
+        standard_flow_enabled: Some(c.standard_flow_enabled),
+        implicit_flow_enabled: Some(c.implicit_flow_enabled),
+        direct_access_grants_enabled: Some(c.direct_access_grants_enabled),
+        service_accounts_enabled: Some(c.service_accounts_enabled),
+        authorization_services_enabled: Some(c.authorization_services_enabled),
+        public_client: Some(c.public_client),
+        frontchannel_logout: Some(c.frontchannel_logout),
+        protocol: Some(c.protocol.clone()),
+        attributes: Some(c.attributes.clone()),
+        full_scope_allowed: Some(c.full_scope_allowed),
+        default_client_scopes: Some(default_scopes),
+        optional_client_scopes: Some(optional_scopes),
+        protocol_mappers: Some(c.protocol_mappers.iter().map(mapper_rep).collect()),
+    }
+}
+
+pub fn apply_client(rep: ClientRepresentation, c: &mut Client) {
+    set_if!(c.client_id, rep.client_id);
+    for (field, value) in [
+        (&mut c.name, rep.name),
+        (&mut c.description, rep.description),
+        (&mut c.root_url, rep.root_url),
+        (&mut c.admin_url, rep.admin_url),
+        (&mut c.base_url, rep.base_url),
+    ] {
+        if let Some(v) = value {
+            *field = Some(v).filter(|v| !v.is_empty());
+        }
+    }
+    set_if!(c.enabled, rep.enabled);
+    set_if!(c.always_display_in_console, rep.always_display_in_console);
+    set_if!(c.client_authenticator_type, rep.client_authenticator_type);
+    if rep.secret.is_some() {
+        c.secret = rep.secret;
+    }
+    set_if!(c.redirect_uris, rep.redirect_uris);
+    set_if!(c.web_origins, rep.web_origins);
+    set_if!(c.not_before, rep.not_before);
+    set_if!(c.bearer_only, rep.bearer_only);
+    set_if!(c.consent_required, rep.consent_required);
+    set_if!(c.standard_flow_enabled, rep.standard_flow_enabled);
+    set_if!(c.implicit_flow_enabled, rep.implicit_flow_enabled);
+    set_if!(c.direct_access_grants_enabled, rep.direct_access_grants_enabled);
+    set_if!(c.service_accounts_enabled, rep.service_accounts_enabled);
+    set_if!(c.authorization_services_enabled, rep.authorization_services_enabled);
+    set_if!(c.public_client, rep.public_client);
+    set_if!(c.frontchannel_logout, rep.frontchannel_logout);
+    set_if!(c.protocol, rep.protocol);
+    if let Some(attrs) = rep.attributes {
+        c.attributes.extend(attrs);
+    }
+    set_if!(c.full_scope_allowed, rep.full_scope_allowed);
+    if let Some(mappers) = rep.protocol_mappers {
+        c.protocol_mappers = mappers.into_iter().map(mapper_from_rep).collect();
+    }
+}
+
+pub fn mapper_rep(m: &ProtocolMapper) -> ProtocolMapperRepresentation {
+    ProtocolMapperRepresentation {
+        id: Some(m.id.clone()),
+        name: m.name.clone(),
+        protocol: m.protocol.clone(),
+        protocol_mapper: m.mapper_type.clone(),
+        config: m.config.clone(),
+    }
+}
+
+pub fn mapper_from_rep(r: ProtocolMapperRepresentation) -> ProtocolMapper {
+    ProtocolMapper {
+        id: r.id.unwrap_or_else(portcullis_core::new_id),
+        name: r.name,
+        protocol: r.protocol,
+        mapper_type: r.protocol_mapper,
+        config: r.config,
+    }
+}
+
+pub fn scope_rep(s: &ClientScope) -> ClientScopeRepresentation {
+    ClientScopeRepresentation {
+        id: Some(s.id.clone()),
+        name: Some(s.name.clone()),
+        description: s.description.clone(),
+        protocol: Some(s.protocol.clone()),
+        attributes: Some(s.attributes.clone()),
+        protocol_mappers: Some(s.protocol_mappers.iter().map(mapper_rep).collect()),
+    }
+}
+
+pub fn apply_scope(rep: ClientScopeRepresentation, s: &mut ClientScope) {
+    set_if!(s.name, rep.name);
+    if rep.description.is_some() {
+        s.description = rep.description;
+    }
+    set_if!(s.protocol, rep.protocol);
+    if let Some(attrs) = rep.attributes {
+        s.attributes.extend(attrs);
+    }
+    if let Some(mappers) = rep.protocol_mappers {
+        s.protocol_mappers = mappers.into_iter().map(mapper_from_rep).collect();
+    }
+}
+
+pub fn role_rep(r: &Role) -> RoleRepresentation {
+    RoleRepresentation {
+        id: Some(r.id.clone()),
+        name: Some(r.name.clone()),
+        description: r.description.clone(),
+        composite: Some(r.composite),
+        client_role: Some(r.client_id.is_some()),
+        container_id: Some(r.client_id.clone().unwrap_or_else(|| r.realm_id.clone())),
+    }
+}
+
+pub fn user_rep(u: &User) -> UserRepresentation {
+    UserRepresentation {
+        id: Some(u.id.clone()),
+        username: Some(u.username.clone()),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        email: u.email.clone(),
+        email_verified: Some(u.email_verified),
+        enabled: Some(u.enabled),
+        attributes: Some(u.attributes.clone()).filter(|a| !a.is_empty()),
+        created_timestamp: Some(u.created_timestamp),
+        service_account_client_id: u.service_account_client_id.clone(),
+        credentials: None,
+        required_actions: Some(Vec::new()),
+    }
+}
+
+/// Applies editable user fields. The username of an existing user is not changed
+/// (Keycloak's default: `editUsernameAllowed` off).
+pub fn apply_user(rep: UserRepresentation, u: &mut User) {
+    for (field, value) in
+        [(&mut u.email, rep.email), (&mut u.first_name, rep.first_name), (&mut u.last_name, rep.last_name)]
+    {
+        if let Some(v) = value {
+            *field = Some(v).filter(|v| !v.is_empty());
+        }
+    }
+    set_if!(u.enabled, rep.enabled);
+    set_if!(u.email_verified, rep.email_verified);
+    set_if!(u.attributes, rep.attributes);
+}

@@ -1,0 +1,87 @@
+//! Keycloak-compatible Admin REST API under `/admin/realms`. Every handler takes the
+//! [`Admin`](crate::extract::admin::Admin) principal first, then the request, then makes
+//! its store calls and invalidates the realm's cache after a write.
+
+mod client_scopes;
+mod clients;
+mod convert;
+mod realms;
+mod roles;
+mod users;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::Router;
+use portcullis_core::realm::Realm;
+
+use crate::error::ApiError;
+use crate::issuer::base_url;
+use crate::state::AppState;
+
+/// Result of admin handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// All admin routes.
+pub fn routes() -> Router<AppState> {
+    const R: &str = "/admin/realms/{realm}";
+    Router::new()
+        .route("/admin/realms", get(realms::list).post(realms::create))
+        .route(R, get(realms::get).put(realms::update).delete(realms::delete))
+        .route(&format!("{R}/clients"), get(clients::list).post(clients::create))
+        .route(&format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete))
+        .route(&format!("{R}/clients/{{id}}/client-secret"), get(clients::get_secret).post(clients::regenerate_secret))
+        .route(&format!("{R}/clients/{{id}}/service-account-user"), get(clients::service_account_user))
+        .route(&format!("{R}/clients/{{id}}/default-client-scopes"), get(client_scopes::list_default))
+        .route(&format!("{R}/clients/{{id}}/optional-client-scopes"), get(client_scopes::list_optional))
+        .route(
+            &format!("{R}/clients/{{id}}/default-client-scopes/{{scope}}"),
+            put(client_scopes::add_default).delete(client_scopes::remove_default),
+        )
+        .route(
+            &format!("{R}/clients/{{id}}/optional-client-scopes/{{scope}}"),
+            put(client_scopes::add_optional).delete(client_scopes::remove_optional),
+        )
+        .route(&format!("{R}/client-scopes"), get(client_scopes::list).post(client_scopes::create))
+        .route(
+            &format!("{R}/client-scopes/{{scope}}"),
+            get(client_scopes::get).put(client_scopes::update).delete(client_scopes::delete),
+        )
+        .route(&format!("{R}/roles"), get(roles::list).post(roles::create))
+        .route(&format!("{R}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete))
+        .route(&format!("{R}/users"), get(users::list).post(users::create))
+        .route(&format!("{R}/users/count"), get(users::count))
+        .route(&format!("{R}/users/{{id}}"), get(users::get).put(users::update).delete(users::delete))
+        .route(&format!("{R}/users/{{id}}/reset-password"), put(users::reset_password))
+        .route(&format!("{R}/users/{{id}}/role-mappings"), get(users::all_role_mappings))
+        .route(
+            &format!("{R}/users/{{id}}/role-mappings/realm"),
+            get(users::realm_role_mappings).post(users::add_realm_roles).delete(users::remove_realm_roles),
+        )
+        .route(&format!("{R}/users/{{id}}/role-mappings/realm/composite"), get(users::effective_realm_roles))
+}
+
+/// The realm named in the path, or 404.
+async fn realm(state: &AppState, name: &str) -> ApiResult<Realm> {
+    state
+        .cache
+        .realm(state.store.as_ref(), name)
+        .await?
+        .map(|e| e.realm.clone())
+        .ok_or_else(|| ApiError::NotFound("Realm not found.".into()))
+}
+
+/// `201 Created` with the new resource's URL, which Keycloak clients parse for the id.
+fn created(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
+    let base = base_url(state, headers).unwrap_or_default();
+    let mut resp = StatusCode::CREATED.into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{base}{path}")) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// Percent-encodes one path segment for a Location header.
+fn seg(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}

@@ -1,0 +1,74 @@
+//! Runtime configuration of the server (built by the CLI from flags and env).
+
+/// What the server needs to run.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// sqlx database URL.
+    pub database_url: String,
+    /// Prefix of every route, e.g. `/auth`; empty for none. Never ends with `/`.
+    pub relative_path: String,
+    /// Issuer base, e.g. `https://id.example.com`; when `None`, taken from each
+    /// request's Host header (Keycloak's dev-mode behaviour).
+    pub public_url: Option<String>,
+    /// First-start admin `(username, password)`.
+    pub bootstrap_admin: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("relative_path", &self.relative_path)
+            .field("public_url", &self.public_url)
+            .field("bootstrap_admin", &self.bootstrap_admin.as_ref().map(|(u, _)| (u, "***")))
+            .finish()
+    }
+}
+
+/// Hides a password in a URL (`scheme://user:pass@host`) for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+/// Normalizes `--http-relative-path`: leading `/`, no trailing `/`, `/` means none.
+pub fn normalize_relative_path(p: &str) -> Result<String, String> {
+    let trimmed = p.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let with_slash = if trimmed.starts_with('/') { trimmed.to_owned() } else { format!("/{trimmed}") };
+    let ok = with_slash[1..]
+        .split('/')
+        .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
+    if ok {
+        Ok(with_slash)
+    } else {
+        Err(format!("invalid --http-relative-path '{p}': use path segments of letters, digits, '-', '_', '.'"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(normalize_relative_path("/").unwrap(), "");
+        assert_eq!(normalize_relative_path("auth/").unwrap(), "/auth");
+        assert_eq!(normalize_relative_path("/a/b").unwrap(), "/a/b");
+        assert!(normalize_relative_path("/a//b").is_err());
+        assert!(normalize_relative_path("/a b").is_err());
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

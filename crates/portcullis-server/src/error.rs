@@ -1,0 +1,130 @@
+//! The one place where errors become HTTP responses.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portcullis_core::{CoreError, OAuthError, OAuthErrorCode};
+use serde_json::json;
+
+/// An error of the token/discovery endpoints, answered per RFC 6749 §5.2.
+#[derive(Debug)]
+pub struct OAuthResponseError {
+    /// The OAuth error.
+    pub error: OAuthError,
+    /// Whether the client tried HTTP Basic (then `invalid_client` is 401 + challenge).
+    pub basic_auth_used: bool,
+}
+
+impl From<OAuthError> for OAuthResponseError {
+    fn from(error: OAuthError) -> Self {
+        Self { error, basic_auth_used: false }
+    }
+}
+
+impl From<CoreError> for OAuthResponseError {
+    fn from(e: CoreError) -> Self {
+        tracing::error!(error = %e, "token endpoint failure");
+        OAuthError::new(OAuthErrorCode::ServerError, "internal error").into()
+    }
+}
+
+impl IntoResponse for OAuthResponseError {
+    fn into_response(self) -> Response {
+        let code = self.error.code;
+        let status = match code {
+            // RFC 6749 §5.2: 401 for invalid_client when the client authenticated over HTTP
+            // auth. Keycloak also answers 401 for failed client_secret_post; so do we, as
+            // the response code then does not depend on how the wrong secret was sent.
+            OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut resp =
+            (status, axum::Json(json!({"error": code.as_str(), "error_description": self.error.description})))
+                .into_response();
+        let headers = resp.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if code == OAuthErrorCode::InvalidClient && self.basic_auth_used {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"portcullis\""));
+        }
+        resp
+    }
+}
+
+/// An error of the admin API. The body carries Keycloak's `errorMessage` and the OAuth-style
+/// `error`/`error_description` so both kinds of clients find a message.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400.
+    BadRequest(String),
+    /// 401 (missing or invalid bearer token).
+    Unauthorized(String),
+    /// 403 (valid token without the admin role).
+    Forbidden(String),
+    /// 404.
+    NotFound(String),
+    /// 409.
+    Conflict(String),
+    /// 415.
+    UnsupportedMediaType(String),
+    /// 500; the detail is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 404 for a named kind of thing.
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("Could not find {what}"))
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound(m) => Self::NotFound(m),
+            CoreError::Conflict(m) => Self::Conflict(m),
+            CoreError::Invalid(m) => Self::BadRequest(m),
+            CoreError::Storage(m) | CoreError::Crypto(m) => Self::Internal(m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, msg) = match self {
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "invalid_request", m),
+            Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            Self::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            Self::UnsupportedMediaType(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m),
+            Self::Internal(detail) => {
+                tracing::error!(error = %detail, "admin API failure");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal server error".to_owned())
+            }
+        };
+        let mut resp =
+            (status, axum::Json(json!({"error": kind, "error_description": msg, "errorMessage": msg}))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_client_with_basic_gets_challenge() {
+        let e = OAuthResponseError { error: OAuthError::invalid_client("x"), basic_auth_used: true };
+        let r = e.into_response();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().contains_key(header::WWW_AUTHENTICATE));
+        let e = OAuthResponseError { error: OAuthError::invalid_client("x"), basic_auth_used: false };
+        assert!(!e.into_response().headers().contains_key(header::WWW_AUTHENTICATE));
+        let e: OAuthResponseError = OAuthError::new(OAuthErrorCode::InvalidScope, "x").into();
+        assert_eq!(e.into_response().status(), StatusCode::BAD_REQUEST);
+    }
+}

@@ -1,0 +1,83 @@
+//! Client credentials as presented: HTTP Basic (`client_secret_basic`) or body parameters
+//! (`client_secret_post`).
+
+use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use portcullis_core::OAuthError;
+
+use crate::error::OAuthResponseError;
+use crate::extract::form::TokenForm;
+
+/// Who the client says it is.
+#[derive(Debug)]
+pub struct PresentedClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// Secret, absent for public clients.
+    pub secret: Option<String>,
+    /// Whether it came in a Basic header (decides the 401 challenge).
+    pub basic: bool,
+}
+
+/// Extracts client credentials; exactly one method may be used (RFC 6749 §2.3).
+pub fn presented_client(headers: &HeaderMap, form: &TokenForm) -> Result<PresentedClient, OAuthResponseError> {
+    let basic_header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .filter(|v| v.len() >= 6 && v[..6].eq_ignore_ascii_case(b"basic "));
+    match basic_header {
+        Some(raw) => {
+            let fail = |d: &str| OAuthResponseError { error: OAuthError::invalid_client(d), basic_auth_used: true };
+            let (id, secret) = decode_basic(&raw[6..]).ok_or_else(|| fail("malformed Basic authorization header"))?;
+            if form.get("client_secret").is_some() {
+                return Err(OAuthError::invalid_request("client authenticated with more than one method").into());
+            }
+            if form.get("client_id").is_some_and(|c| c != id) {
+                return Err(OAuthError::invalid_request("client_id differs from the Basic credentials").into());
+            }
+            Ok(PresentedClient { client_id: id, secret: Some(secret), basic: true })
+        }
+        None => {
+            let id = form
+                .get("client_id")
+                .ok_or_else(|| OAuthError::invalid_client("client authentication required (client_id missing)"))?;
+            Ok(PresentedClient {
+                client_id: id.to_owned(),
+                secret: form.get("client_secret").map(str::to_owned),
+                basic: false,
+            })
+        }
+    }
+}
+
+/// RFC 6749 §2.3.1 / RFC 7617: base64 of `form-urlencode(id):form-urlencode(secret)`.
+fn decode_basic(b64: &[u8]) -> Option<(String, String)> {
+    let decoded = STANDARD.decode(b64.trim_ascii()).ok()?;
+    let text = std::str::from_utf8(&decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let (id, secret) = (form_decode(id)?, form_decode(secret)?);
+    (!id.is_empty()).then_some((id, secret))
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    // `+` is a space in form encoding; percent-decoding must yield UTF-8.
+    let bytes: Vec<u8> = form_urlencoded::parse(format!("x={s}").as_bytes()).next()?.1.into_owned().into_bytes();
+    let out = String::from_utf8(bytes).ok()?;
+    (!out.contains('\u{FFFD}')).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_is_form_decoded() {
+        let h = STANDARD.encode("my%3Aclient:p%40ss+word%25");
+        assert_eq!(decode_basic(h.as_bytes()), Some(("my:client".into(), "p@ss word%".into())));
+        assert_eq!(decode_basic(b"!!!"), None);
+        assert_eq!(decode_basic(STANDARD.encode("nocolon").as_bytes()), None);
+        assert_eq!(decode_basic(STANDARD.encode(b"a:\xff").as_bytes()), None);
+        assert_eq!(decode_basic(STANDARD.encode("a:%FF").as_bytes()), None);
+    }
+}

@@ -1,0 +1,28 @@
+//! OAuth 2.0 / OIDC endpoints of a realm.
+
+mod discovery;
+mod jwks;
+mod token;
+
+use axum::routing::{get, post};
+use axum::Router;
+use portcullis_types::paths;
+
+use crate::state::AppState;
+
+/// Current time in epoch seconds. The only clock read of the HTTP layer; the domain takes
+/// time as a parameter.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Routes under `/realms/{realm}`, plus RFC 8414's well-known location.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(&format!("/realms/{{realm}}{}", paths::TOKEN), post(token::token))
+        .route(&format!("/realms/{{realm}}{}", paths::CERTS), get(jwks::certs))
+        .route(&format!("/realms/{{realm}}{}", paths::OIDC_DISCOVERY), get(discovery::openid_configuration))
+        .route(&format!("/realms/{{realm}}{}", paths::OAUTH_METADATA), get(discovery::oauth_metadata))
+}
+
+pub use discovery::{oauth_metadata, rfc8414_route};

@@ -1,0 +1,90 @@
+//! Assembles every module's routes under `--http-relative-path` and the cross-cutting
+//! layers. The layer added last runs first.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+use crate::{admin_api, health, oauth};
+
+/// Largest request body accepted anywhere (admin representations included).
+const MAX_BODY: usize = 1024 * 1024;
+/// Bodies of 4xx/5xx answers produced by axum itself that get wrapped into JSON.
+const MAX_WRAPPED_ERROR: usize = 16 * 1024;
+
+/// The whole application.
+pub fn build(state: AppState) -> Router {
+    let rel = state.config.relative_path.clone();
+    let health = Router::new().route("/health/live", get(health::live)).route("/health/ready", get(health::ready));
+    let realm_routes = Router::new().merge(oauth::routes()).merge(admin_api::routes()).merge(health.clone());
+    let mut app = if rel.is_empty() { realm_routes } else { Router::new().nest(&rel, realm_routes).merge(health) };
+    app = app.route(&oauth::rfc8414_route(&rel), get(oauth_metadata_rfc8414));
+    app.fallback(not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // A panic is a bug; it must cost one 500, never the process.
+        .layer(CatchPanicLayer::custom(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"error": "server_error", "error_description": "internal server error"})),
+            )
+                .into_response()
+        }))
+        // Outside the limits above so that their plain-text answers (413, 408) become JSON
+        // too, like axum's own rejections (405, bad paths).
+        .layer(middleware::map_response(json_errors))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn oauth_metadata_rfc8414(
+    state: axum::extract::State<AppState>,
+    path: axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    oauth::oauth_metadata(state, path, headers).await.into_response()
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "error_description": "no such resource"})))
+        .into_response()
+}
+
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_WRAPPED_ERROR).await {
+        Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "request_too_large",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        s if s.is_server_error() => "server_error",
+        _ => "invalid_request",
+    };
+    let body = serde_json::to_vec(&json!({"error": code, "error_description": text})).unwrap_or_default();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
