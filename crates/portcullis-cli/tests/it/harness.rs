@@ -1,0 +1,216 @@
+//! Starts and stops the real binary; small helpers for HTTP calls.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// How to start a server.
+#[derive(Default, Clone)]
+pub struct Opts {
+    /// Reuse this data dir (for restart tests); a fresh temp dir otherwise.
+    pub data_dir: Option<PathBuf>,
+    /// `--http-relative-path`.
+    pub relative_path: Option<String>,
+    /// Skip the bootstrap admin variables.
+    pub no_bootstrap: bool,
+    /// More arguments after `serve`.
+    pub extra_args: Vec<String>,
+}
+
+/// A running server.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT` plus the relative path.
+    pub base: String,
+    /// The data dir in use.
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    /// Everything the server logged.
+    pub log: Arc<Mutex<Vec<String>>>,
+    pub http: Client,
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_portcullis")
+}
+
+impl Server {
+    pub fn start() -> Self {
+        Self::start_with(Opts::default())
+    }
+
+    pub fn start_with(opts: Opts) -> Self {
+        let (temp, data_dir) = match &opts.data_dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let t = tempfile::tempdir().expect("temp dir");
+                let p = t.path().join("data");
+                (Some(t), p)
+            }
+        };
+        let mut cmd = Command::new(bin());
+        cmd.args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"]).arg(&data_dir);
+        if let Some(rel) = &opts.relative_path {
+            cmd.args(["--http-relative-path", rel]);
+        }
+        cmd.args(&opts.extra_args);
+        cmd.env_remove("PORTCULLIS_PUBLIC_URL").env_remove("PORTCULLIS_DATABASE_URL");
+        if !opts.no_bootstrap {
+            cmd.env("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER).env("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        } else {
+            cmd.env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME").env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD");
+        }
+        cmd.env("PORTCULLIS_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn portcullis");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(i) = line.find("listening on http://") {
+                    let addr = line[i + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_owned();
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr);
+                    }
+                }
+                log2.lock().unwrap().push(line);
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("server did not start; log:\n{}", log.lock().unwrap().join("\n"));
+            }
+        };
+        let base = format!("http://{addr}{}", opts.relative_path.unwrap_or_default());
+        let http = Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
+        Server { child: Some(child), base, data_dir, _temp: temp, log, http }
+    }
+
+    /// Absolute URL of a path under the base.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn token_url(&self, realm: &str) -> String {
+        self.url(&format!("/realms/{realm}/protocol/openid-connect/token"))
+    }
+
+    /// An admin access token from the master realm (password grant through admin-cli).
+    pub fn admin_token(&self) -> String {
+        let resp = self
+            .http
+            .post(self.token_url("master"))
+            .form(&[("grant_type", "password"), ("client_id", "admin-cli"), ("username", ADMIN_USER), ("password", ADMIN_PASSWORD)])
+            .send()
+            .expect("admin login");
+        assert_eq!(resp.status(), 200, "admin login failed");
+        resp.json::<Value>().unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// An admin API helper holding a fresh admin token.
+    pub fn admin(&self) -> Admin<'_> {
+        Admin { server: self, token: self.admin_token() }
+    }
+
+    /// Sends SIGTERM and waits for exit; returns whether it exited successfully.
+    pub fn stop(mut self) -> bool {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        false
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Admin REST API calls with a bearer token.
+pub struct Admin<'a> {
+    pub server: &'a Server,
+    pub token: String,
+}
+
+impl Admin<'_> {
+    fn with_auth(&self, rb: RequestBuilder) -> RequestBuilder {
+        rb.bearer_auth(&self.token)
+    }
+    pub fn get(&self, path: &str) -> Response {
+        self.with_auth(self.server.http.get(self.server.url(path))).send().unwrap()
+    }
+    pub fn delete(&self, path: &str) -> Response {
+        self.with_auth(self.server.http.delete(self.server.url(path))).send().unwrap()
+    }
+    pub fn post(&self, path: &str, body: &Value) -> Response {
+        self.with_auth(self.server.http.post(self.server.url(path))).json(body).send().unwrap()
+    }
+    pub fn put(&self, path: &str, body: &Value) -> Response {
+        self.with_auth(self.server.http.put(self.server.url(path))).json(body).send().unwrap()
+    }
+    pub fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path);
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().unwrap()
+    }
+    /// POSTs and returns the id from the Location header.
+    pub fn create(&self, path: &str, body: &Value) -> String {
+        let r = self.post(path, body);
+        assert_eq!(r.status(), 201, "POST {path}: {}", r.text().unwrap_or_default());
+        let loc = r.headers()["location"].to_str().unwrap().to_owned();
+        loc.rsplit('/').next().unwrap().to_owned()
+    }
+    pub fn create_realm(&self, realm: &str) {
+        self.create("/admin/realms", &json!({"realm": realm, "enabled": true}));
+    }
+    /// A confidential client with service accounts; returns its internal id.
+    pub fn create_service_client(&self, realm: &str, client_id: &str, secret: &str) -> String {
+        self.create(
+            &format!("/admin/realms/{realm}/clients"),
+            &json!({"clientId": client_id, "secret": secret, "serviceAccountsEnabled": true, "publicClient": false}),
+        )
+    }
+}
+
+/// Decodes a JWT's payload without verifying (for assertions on claims).
+pub fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("jwt payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("json")
+}
+
+/// Fetches a token with client_secret_basic, returning status and body.
+pub fn client_credentials(server: &Server, realm: &str, id: &str, secret: &str, extra: &[(&str, &str)]) -> (u16, Value) {
+    let mut form = vec![("grant_type", "client_credentials")];
+    form.extend_from_slice(extra);
+    let r = server.http.post(server.token_url(realm)).basic_auth(id, Some(secret)).form(&form).send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}

@@ -1,0 +1,15 @@
+//! Integration tests: each test starts the real `portcullis` binary on a free port with a
+//! temp data dir and talks HTTP to it. One test binary (modules below) so it links once.
+
+mod admin_auth;
+mod admin_clients;
+mod admin_realms;
+mod admin_scopes;
+mod admin_users_roles;
+mod bad_input;
+mod cli;
+mod discovery;
+mod harness;
+mod restart;
+mod smoke;
+mod token;
