@@ -1,6 +1,9 @@
 //! Integration tests: each test starts the real `portcullis` binary on a free port with a
 //! temp data dir and talks HTTP to it. One test binary (modules below) so it links once.
 
+// Test code: a failed unwrap is a failed test, and not every helper is used by every module.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
 mod admin_auth;
 mod admin_clients;
 mod admin_realms;
