@@ -41,8 +41,13 @@ pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), Sta
     let store = SqlStore::connect(&config.database_url).await.map_err(StartError::Database)?;
     let state = AppState::new(Arc::new(store), config);
     bootstrap::run(&state).await.map_err(StartError::Bootstrap)?;
-    let app = router::build(state.clone());
+    let app = app(state.clone());
     Ok((state, app))
+}
+
+/// The router over an existing state (for embedding and in-process tests).
+pub fn app(state: AppState) -> axum::Router {
+    router::build(state)
 }
 
 /// Serves until `shutdown` completes, then drains in-flight requests.
