@@ -7,7 +7,7 @@ use portcullis_core::realm::Realm;
 use portcullis_core::role::default_roles_name;
 use portcullis_core::secret::generate_secret;
 use portcullis_core::store::ClientSeed;
-use portcullis_core::user::User;
+use portcullis_core::user::{User, SERVICE_ACCOUNT_PREFIX};
 use portcullis_types::keycloak::{ClientRepresentation, ClientSecretRepresentation, UserRepresentation};
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct ClientQuery {
     client_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::query_bool")]
     search: bool,
     first: Option<usize>,
     max: Option<usize>,
@@ -145,17 +145,33 @@ pub async fn update(
 ) -> ApiResult<StatusCode> {
     let r = realm(&state, &realm_name).await?;
     let mut c = client(&state, &r, &id).await?;
+    let old_client_id = c.client_id.clone();
     apply_client(rep, &mut c);
     if c.is_confidential() && c.secret.is_none() {
         c.secret = Some(generate_secret());
     }
     c.validate()?;
-    let new_sa = if c.service_accounts_enabled && state.store.service_account_user(&c.id).await?.is_none() {
+    let existing_sa = state.store.service_account_user(&c.id).await?;
+    let new_sa = if c.service_accounts_enabled && existing_sa.is_none() {
         Some(new_service_account(&state, &r, &c).await?)
     } else {
         None
     };
+    // Keycloak's `clientIdChanged`: the service-account username follows the clientId.
+    let renamed_sa = match existing_sa.filter(|_| c.client_id != old_client_id) {
+        Some(mut sa) => {
+            sa.username = format!("{SERVICE_ACCOUNT_PREFIX}{}", c.client_id.to_lowercase());
+            if state.store.user_by_username(&r.id, &sa.username).await?.is_some_and(|other| other.id != sa.id) {
+                return Err(ApiError::Conflict("User exists with same username".into()));
+            }
+            Some(sa)
+        }
+        None => None,
+    };
     state.store.update_client(&c, new_sa.as_ref()).await?;
+    if let Some(sa) = renamed_sa {
+        state.store.update_user(&sa).await?;
+    }
     state.cache.invalidate(&r.name);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@
 mod client_scopes;
 mod clients;
 mod convert;
+mod mappers;
 mod realms;
 mod roles;
 mod users;
@@ -59,6 +60,17 @@ pub fn routes() -> Router<AppState> {
             get(users::realm_role_mappings).post(users::add_realm_roles).delete(users::remove_realm_roles),
         )
         .route(&format!("{R}/users/{{id}}/role-mappings/realm/composite"), get(users::effective_realm_roles))
+        .merge(mapper_routes("clients"))
+        .merge(mapper_routes("client-scopes"))
+}
+
+/// Protocol mapper routes of one owner kind; the handlers tell the kind by the matched route.
+fn mapper_routes(kind: &str) -> Router<AppState> {
+    let base = format!("/admin/realms/{{realm}}/{kind}/{{id}}/protocol-mappers");
+    Router::new()
+        .route(&format!("{base}/models"), get(mappers::list).post(mappers::create))
+        .route(&format!("{base}/add-models"), axum::routing::post(mappers::add_many))
+        .route(&format!("{base}/models/{{mapper}}"), get(mappers::get).put(mappers::update).delete(mappers::delete))
 }
 
 /// The realm named in the path, or 404.
@@ -79,6 +91,13 @@ fn created(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     resp
+}
+
+/// A boolean query parameter read as JAX-RS `Boolean.valueOf` does in Keycloak: `true` in
+/// any case is true, anything else false. python-keycloak sends Python's `True`/`False`.
+fn query_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(s.eq_ignore_ascii_case("true"))
 }
 
 /// Percent-encodes one path segment for a Location header.

@@ -29,6 +29,9 @@ pub async fn create(
     let mut realm = Realm::new(&name)?;
     if let Some(id) = rep.id.clone().filter(|i| !i.is_empty()) {
         realm.id = id;
+    } else if state.store.list_realms().await?.iter().any(|r| r.id == realm.id) {
+        // A renamed realm keeps its id, which may be this name: take a fresh one.
+        realm.id = portcullis_core::new_id();
     }
     apply_realm(rep, &mut realm);
     realm.validate()?;
@@ -39,7 +42,16 @@ pub async fn create(
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    state.store.create_realm(&seed, &key).await?;
+    match state.store.create_realm(&seed, &key).await {
+        // Keycloak's exact 409 body: python-keycloak's create_realm(skip_exists=True) accepts
+        // the conflict only when the whole JSON body equals it.
+        Err(portcullis_core::CoreError::Conflict(detail)) => {
+            tracing::debug!(%detail, "realm exists");
+            let body = serde_json::json!({"errorMessage": "Conflict detected. See logs for details"});
+            return Ok(axum::response::IntoResponse::into_response((StatusCode::CONFLICT, Json(body))));
+        }
+        other => other?,
+    }
     state.cache.invalidate(&name);
     Ok(created(&state, &headers, &format!("/admin/realms/{}", seg(&name))))
 }

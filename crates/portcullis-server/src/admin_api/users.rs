@@ -25,7 +25,7 @@ pub struct UsersQuery {
     search: Option<String>,
     username: Option<String>,
     email: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::query_bool")]
     exact: bool,
     first: Option<i64>,
     max: Option<i64>,
@@ -38,6 +38,8 @@ impl UsersQuery {
             username: self.username.clone(),
             email: self.email.clone(),
             exact: self.exact,
+            // Keycloak's UsersResource includes service accounts only in field queries.
+            exclude_service_accounts: self.username.is_none() && self.email.is_none(),
             first: self.first.unwrap_or(0),
             max: self.max.unwrap_or(100),
         }
@@ -46,6 +48,16 @@ impl UsersQuery {
 
 async fn user(state: &AppState, r: &Realm, id: &str) -> ApiResult<User> {
     state.store.get_user(&r.id, id).await?.ok_or_else(|| ApiError::NotFound("User not found".into()))
+}
+
+/// Keycloak's default `duplicateEmailsAllowed=false`: an e-mail address belongs to one user.
+async fn check_email_free(state: &AppState, r: &Realm, u: &User) -> ApiResult<()> {
+    let Some(email) = u.email.as_deref().filter(|e| !e.is_empty()) else { return Ok(()) };
+    let q = UserQuery { email: Some(email.to_owned()), exact: true, max: 2, ..Default::default() };
+    if state.store.list_users(&r.id, &q).await?.iter().any(|other| other.id != u.id) {
+        return Err(ApiError::Conflict("User exists with same email".into()));
+    }
+    Ok(())
 }
 
 async fn hash(password: String) -> ApiResult<String> {
@@ -104,6 +116,7 @@ pub async fn create(
     let password = password_of(rep.credentials.as_deref())?;
     apply_user(rep, &mut u);
     u.validate()?;
+    check_email_free(&state, &r, &u).await?;
     let hash = match password {
         Some(p) => Some(hash(p).await?),
         None => None,
@@ -137,6 +150,7 @@ pub async fn update(
     let password = password_of(rep.credentials.as_deref())?;
     apply_user(rep, &mut u);
     u.validate()?;
+    check_email_free(&state, &r, &u).await?;
     state.store.update_user(&u).await?;
     if let Some(p) = password {
         state.store.set_password_hash(&u.id, &hash(p).await?).await?;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end tests: the real portcullis binary against real third-party Python clients
+# (python-keycloak, PyJWT, requests, requests-oauthlib, Authlib).
+#
+#   scripts/e2e.sh [pytest args...]
+#
+# Needs python3 (>= 3.11) with the venv module and network access to PyPI the first time.
+# The venv lives in target/e2e-venv and is rebuilt only when tests/e2e/requirements.txt
+# (or the Python version) changes. The binary is built with cargo unless PORTCULLIS_BIN
+# points to one.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+REQS="tests/e2e/requirements.txt"
+VENV="target/e2e-venv"
+STAMP="$VENV/.requirements.stamp"
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "e2e: $PYTHON not found; install Python 3.11+ (or set PYTHON)" >&2
+    exit 1
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+    echo "e2e: Python >= 3.11 required, found $("$PYTHON" --version 2>&1)" >&2
+    exit 1
+fi
+
+# What the venv was built from: the requirements and the interpreter.
+want_stamp="$( { "$PYTHON" -c 'import sys; print(sys.version)'; cat "$REQS"; } | "$PYTHON" -c \
+    'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+
+if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_stamp" ]]; then
+    echo "e2e: (re)creating $VENV from $REQS" >&2
+    mkdir -p target
+    rm -f "$STAMP"
+    if ! "$PYTHON" -m venv --clear "$VENV"; then
+        echo "e2e: '$PYTHON -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2
+        exit 1
+    fi
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQS"
+    echo "$want_stamp" >"$STAMP"
+fi
+
+if [[ -z "${PORTCULLIS_BIN:-}" ]]; then
+    echo "e2e: cargo build -p portcullis-cli" >&2
+    cargo build -p portcullis-cli
+    PORTCULLIS_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/portcullis"
+fi
+export PORTCULLIS_BIN
+
+# No .pytest_cache / __pycache__ litter in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/e2e "$@"
