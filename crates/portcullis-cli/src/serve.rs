@@ -73,8 +73,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {} (is the port taken?)", args.http_addr))?;
     let local = listener.local_addr().context("cannot read the bound address")?;
     let (_, app) = portcullis_server::build(config).await?;
+    // Before the "listening" line: a signal sent as soon as it appears must drain, not kill.
+    let shutdown = shutdown_signal();
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
-    portcullis_server::serve(listener, app, shutdown_signal()).await?;
+    portcullis_server::serve(listener, app, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -121,30 +123,38 @@ fn sqlite_url_in(dir: &Path) -> anyhow::Result<String> {
     Ok(format!("sqlite://{path}?mode=rwc"))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on SIGTERM or SIGINT (Ctrl-C). The handlers are installed by the call itself,
+/// not on first poll, so no signal between start-up and serving takes the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let listeners = {
+        use tokio::signal::unix::{signal, SignalKind};
+        [SignalKind::terminate(), SignalKind::interrupt()].map(|kind| {
+            signal(kind).map_err(|e| tracing::warn!("cannot listen for signal {}: {e}", kind.as_raw_value())).ok()
+        })
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let [term, int] = listeners;
+            tokio::select! {
+                () = wait(term) => {},
+                () = wait(int) => {},
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!("cannot listen for Ctrl-C: {e}");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        tracing::info!("shutdown signal received; draining");
     }
-    tracing::info!("shutdown signal received; draining");
 }

@@ -36,6 +36,8 @@ pub struct UserQuery {
     pub email: Option<String>,
     /// Exact matches for `username` and `email`.
     pub exact: bool,
+    /// Leave out service-account users (Keycloak does for plain listings and `search`).
+    pub exclude_service_accounts: bool,
     /// Offset.
     pub first: i64,
     /// Page size.

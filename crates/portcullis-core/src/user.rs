@@ -72,7 +72,10 @@ impl User {
 
     /// Checks what an admin may set.
     pub fn validate(&self) -> CoreResult<()> {
-        normalize_username(&self.username)?;
+        // Service-account usernames derive from the client id, which may hold spaces.
+        if self.service_account_client_id.is_none() {
+            normalize_username(&self.username)?;
+        }
         if let Some(email) = &self.email {
             if !email.is_empty() && !is_plausible_email(email) {
                 return Err(CoreError::Invalid(format!("invalid email address '{email}'")));

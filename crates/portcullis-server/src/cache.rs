@@ -88,24 +88,27 @@ fn build_entry(realm: Realm, keys: &[StoredKey]) -> CoreResult<RealmEntry> {
         .position(|k| k.active)
         .and_then(|i| verifiers.get(i).cloned())
         .ok_or_else(|| CoreError::Storage(format!("realm {} has no active signing key", realm.name)))?;
-    let jwks = JwkSet {
-        keys: verifiers
-            .iter()
-            .map(|s| {
-                let (n, e) = s.public_jwk_parts();
-                Jwk {
-                    kid: s.kid().to_owned(),
-                    kty: "RSA".into(),
-                    alg: portcullis_core::keys::RS256.into(),
-                    use_: "sig".into(),
-                    n: n.to_owned(),
-                    e: e.to_owned(),
-                }
-            })
-            .collect(),
-    };
-    let jwks_json = serde_json::to_vec(&jwks).map_err(|e| CoreError::Storage(e.to_string()))?.into();
+    let jwks_json = jwks_json(&verifiers)?;
     Ok(RealmEntry { realm, signer, verifiers, jwks_json, clients: RwLock::default() })
+}
+
+/// The JWKS document (RFC 7517) of a realm's keys, serialized once per realm load.
+pub fn jwks_json(signers: &[Arc<Signer>]) -> CoreResult<bytes::Bytes> {
+    let keys = signers
+        .iter()
+        .map(|s| {
+            let (n, e) = s.public_jwk_parts();
+            Jwk {
+                kid: s.kid().to_owned(),
+                kty: "RSA".into(),
+                alg: portcullis_core::keys::RS256.into(),
+                use_: "sig".into(),
+                n: n.to_owned(),
+                e: e.to_owned(),
+            }
+        })
+        .collect();
+    serde_json::to_vec(&JwkSet { keys }).map(Into::into).map_err(|e| CoreError::Storage(e.to_string()))
 }
 
 /// Loads a client with its service account, roles and scopes.

@@ -65,6 +65,8 @@ pub enum ApiError {
     NotFound(String),
     /// 409.
     Conflict(String),
+    /// 413 (a body over the size limit, found while reading it).
+    PayloadTooLarge(String),
     /// 415.
     UnsupportedMediaType(String),
     /// 500; the detail is logged, never sent.
@@ -75,6 +77,18 @@ impl ApiError {
     /// A 404 for a named kind of thing.
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("Could not find {what}"))
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    /// A body that could not be read: 413 when a chunked body outgrew the limit (a declared
+    /// Content-Length over it is refused earlier by the limit layer), 400 otherwise.
+    fn from(e: axum::extract::rejection::BytesRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge(e.body_text())
+        } else {
+            Self::BadRequest(e.body_text())
+        }
     }
 }
 
@@ -97,6 +111,7 @@ impl IntoResponse for ApiError {
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            Self::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", m),
             Self::UnsupportedMediaType(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m),
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "admin API failure");

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use portcullis_store::SqlStore;
 use tokio::net::TcpListener;
 
+pub use cache::jwks_json;
 pub use config::ServerConfig;
 pub use state::AppState;
 

@@ -37,16 +37,26 @@ fn like_pattern(s: &str, exact: bool) -> String {
     }
 }
 
+/// Keycloak's `search`: a substring of username, e-mail, first or last name. The names live
+/// only in the JSON document, so this part of the filter runs on decoded users, not in SQL
+/// (a LIKE on the document would also match its field names, ids and attributes).
+fn search_needle(q: &UserQuery) -> Option<String> {
+    q.search.as_deref().filter(|s| !s.is_empty() && *s != "*").map(|s| s.trim_matches('*').to_lowercase())
+}
+
+fn matches_search(u: &User, needle: &str) -> bool {
+    [Some(&u.username), u.email.as_ref(), u.first_name.as_ref(), u.last_name.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|v| v.to_lowercase().contains(needle))
+}
+
+/// The SQL part of a query: realm, `username`, `email` and service accounts (not `search`).
 fn filtered(sql_head: &str, realm_id: &str, q: &UserQuery) -> (String, Vec<String>) {
     let mut sql = format!("{sql_head} WHERE realm_id = $1");
     let mut args = vec![realm_id.to_owned()];
-    if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty() && *s != "*") {
-        args.push(like_pattern(s.trim_matches('*'), false));
-        let n = args.len();
-        sql.push_str(&format!(
-            " AND (LOWER(username) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE ${n} ESCAPE '\\' \
-             OR LOWER(data) LIKE ${n} ESCAPE '\\')"
-        ));
+    if q.exclude_service_accounts {
+        sql.push_str(" AND service_account_client_id IS NULL");
     }
     if let Some(u) = q.username.as_deref() {
         args.push(like_pattern(u, q.exact));
@@ -59,11 +69,12 @@ fn filtered(sql_head: &str, realm_id: &str, q: &UserQuery) -> (String, Vec<Strin
     (sql, args)
 }
 
-#[async_trait]
-impl UserStore for SqlStore {
-    async fn list_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<Vec<User>> {
+impl SqlStore {
+    /// Users matching the SQL part of `q`, by username, with `tail` (paging) appended.
+    async fn select_users(&self, realm_id: &str, q: &UserQuery, tail: &str) -> CoreResult<Vec<User>> {
         let (mut sql, args) = filtered("SELECT data FROM users", realm_id, q);
-        sql.push_str(&format!(" ORDER BY username LIMIT {} OFFSET {}", q.max.clamp(0, 10_000), q.first.max(0)));
+        sql.push_str(" ORDER BY username");
+        sql.push_str(tail);
         let mut query = sqlx::query(&sql);
         for a in &args {
             query = query.bind(a);
@@ -71,8 +82,25 @@ impl UserStore for SqlStore {
         let rows = query.fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).collect()
     }
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn list_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<Vec<User>> {
+        let (max, first) = (q.max.clamp(0, 10_000), q.first.max(0));
+        let Some(needle) = search_needle(q) else {
+            return self.select_users(realm_id, q, &format!(" LIMIT {max} OFFSET {first}")).await;
+        };
+        let users = self.select_users(realm_id, q, "").await?;
+        let page = users.into_iter().filter(|u| matches_search(u, &needle));
+        Ok(page.skip(usize::try_from(first).unwrap_or(0)).take(usize::try_from(max).unwrap_or(0)).collect())
+    }
 
     async fn count_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<i64> {
+        if let Some(needle) = search_needle(q) {
+            let n = self.select_users(realm_id, q, "").await?.iter().filter(|u| matches_search(u, &needle)).count();
+            return Ok(i64::try_from(n).unwrap_or(i64::MAX));
+        }
         let (sql, args) = filtered("SELECT COUNT(*) AS n FROM users", realm_id, q);
         let mut query = sqlx::query(&sql);
         for a in &args {

@@ -66,7 +66,8 @@ impl Server {
         cmd.args(&opts.extra_args);
         cmd.env_remove("PORTCULLIS_PUBLIC_URL").env_remove("PORTCULLIS_DATABASE_URL");
         if !opts.no_bootstrap {
-            cmd.env("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER).env("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+            cmd.env("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER)
+                .env("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
         } else {
             cmd.env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME").env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD");
         }
@@ -80,7 +81,8 @@ impl Server {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(i) = line.find("listening on http://") {
-                    let addr = line[i + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_owned();
+                    let addr =
+                        line[i + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_owned();
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr);
                     }
@@ -114,7 +116,12 @@ impl Server {
         let resp = self
             .http
             .post(self.token_url("master"))
-            .form(&[("grant_type", "password"), ("client_id", "admin-cli"), ("username", ADMIN_USER), ("password", ADMIN_PASSWORD)])
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "admin-cli"),
+                ("username", ADMIN_USER),
+                ("password", ADMIN_PASSWORD),
+            ])
             .send()
             .expect("admin login");
         assert_eq!(resp.status(), 200, "admin login failed");
@@ -207,7 +214,13 @@ pub fn claims(jwt: &str) -> Value {
 }
 
 /// Fetches a token with client_secret_basic, returning status and body.
-pub fn client_credentials(server: &Server, realm: &str, id: &str, secret: &str, extra: &[(&str, &str)]) -> (u16, Value) {
+pub fn client_credentials(
+    server: &Server,
+    realm: &str,
+    id: &str,
+    secret: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
     let mut form = vec![("grant_type", "client_credentials")];
     form.extend_from_slice(extra);
     let r = server.http.post(server.token_url(realm)).basic_auth(id, Some(secret)).form(&form).send().unwrap();

@@ -33,14 +33,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Kind {
 
 /// What owns the mappers: a client or a client scope.
 enum Owner {
-    Client(Client),
+    Client(Box<Client>),
     Scope(ClientScope),
 }
 
 impl Owner {
     async fn load(state: &AppState, r: &Realm, kind: &Kind, id: &str) -> ApiResult<Self> {
         match kind.0 {
-            "clients" => Ok(Self::Client(client(state, r, id).await?)),
+            "clients" => Ok(Self::Client(Box::new(client(state, r, id).await?))),
             _ => Ok(Self::Scope(
                 state.store.get_scope(&r.id, id).await?.ok_or_else(|| ApiError::not_found("client scope"))?,
             )),

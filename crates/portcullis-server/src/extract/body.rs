@@ -19,7 +19,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if mime != "application/json" && !mime.ends_with("+json") {
             return Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let bytes = Bytes::from_request(req, state).await?;
         if bytes.is_empty() {
             return Err(ApiError::BadRequest("request body is empty".into()));
         }

@@ -25,11 +25,13 @@ pub fn presented_client(headers: &HeaderMap, form: &TokenForm) -> Result<Present
     let basic_header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes())
-        .filter(|v| v.len() >= 6 && v[..6].eq_ignore_ascii_case(b"basic "));
+        // A bare "Basic" (hyper trims the space of "Basic ") is a Basic attempt too.
+        .filter(|v| v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"basic") && v.get(5).is_none_or(|b| *b == b' '));
     match basic_header {
         Some(raw) => {
             let fail = |d: &str| OAuthResponseError { error: OAuthError::invalid_client(d), basic_auth_used: true };
-            let (id, secret) = decode_basic(&raw[6..]).ok_or_else(|| fail("malformed Basic authorization header"))?;
+            let (id, secret) = decode_basic(raw.get(6..).unwrap_or_default())
+                .ok_or_else(|| fail("malformed Basic authorization header"))?;
             if form.get("client_secret").is_some() {
                 return Err(OAuthError::invalid_request("client authenticated with more than one method").into());
             }

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use portcullis_core::OAuthError;
 
-use crate::error::OAuthResponseError;
+use crate::error::{ApiError, OAuthResponseError};
 
 /// Parameters that RFC 8707 allows more than once.
 const REPEATABLE: &[&str] = &["resource"];
@@ -47,15 +48,21 @@ impl TokenForm {
 }
 
 impl<S: Send + Sync> FromRequest<S> for TokenForm {
-    type Rejection = OAuthResponseError;
+    /// An OAuth error, except 413 for a (chunked) body over the limit: RFC 6749 has no
+    /// code for it, and it must not read as a malformed request.
+    type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let oauth = |e: OAuthError| OAuthResponseError::from(e).into_response();
         let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if !ct.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(OAuthError::invalid_request("Content-Type must be application/x-www-form-urlencoded").into());
+            return Err(oauth(OAuthError::invalid_request("Content-Type must be application/x-www-form-urlencoded")));
         }
-        let body = Bytes::from_request(req, state).await.map_err(|e| OAuthError::invalid_request(e.body_text()))?;
-        Ok(Self::parse(&body)?)
+        let body = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::from(e).into_response(),
+            _ => oauth(OAuthError::invalid_request(e.body_text())),
+        })?;
+        Self::parse(&body).map_err(oauth)
     }
 }
 
