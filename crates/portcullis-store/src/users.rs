@@ -12,13 +12,15 @@ fn conflict() -> String {
 
 pub(crate) async fn insert_user(tx: &mut Transaction<'_, Any>, user: &User) -> CoreResult<()> {
     sqlx::query(
-        "INSERT INTO users (id, realm_id, username, email, service_account_client_id, data) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, realm_id, username, email, first_name, last_name, service_account_client_id, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&user.id)
     .bind(&user.realm_id)
     .bind(&user.username)
     .bind(user.email.clone())
+    .bind(user.first_name.clone())
+    .bind(user.last_name.clone())
     .bind(user.service_account_client_id.clone())
     .bind(to_json(user)?)
     .execute(&mut **tx)
@@ -37,24 +39,19 @@ fn like_pattern(s: &str, exact: bool) -> String {
     }
 }
 
-/// Keycloak's `search`: a substring of username, e-mail, first or last name. The names live
-/// only in the JSON document, so this part of the filter runs on decoded users, not in SQL
-/// (a LIKE on the document would also match its field names, ids and attributes).
-fn search_needle(q: &UserQuery) -> Option<String> {
-    q.search.as_deref().filter(|s| !s.is_empty() && *s != "*").map(|s| s.trim_matches('*').to_lowercase())
-}
-
-fn matches_search(u: &User, needle: &str) -> bool {
-    [Some(&u.username), u.email.as_ref(), u.first_name.as_ref(), u.last_name.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|v| v.to_lowercase().contains(needle))
-}
-
-/// The SQL part of a query: realm, `username`, `email` and service accounts (not `search`).
+/// The WHERE clause of a query and its arguments. Keycloak's `search` is a substring of
+/// username, e-mail, first or last name (never of ids or attributes).
 fn filtered(sql_head: &str, realm_id: &str, q: &UserQuery) -> (String, Vec<String>) {
     let mut sql = format!("{sql_head} WHERE realm_id = $1");
     let mut args = vec![realm_id.to_owned()];
+    if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty() && *s != "*") {
+        args.push(like_pattern(s.trim_matches('*'), false));
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (LOWER(username) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(COALESCE(first_name, '')) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(last_name, '')) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
     if q.exclude_service_accounts {
         sql.push_str(" AND service_account_client_id IS NULL");
     }
@@ -69,12 +66,11 @@ fn filtered(sql_head: &str, realm_id: &str, q: &UserQuery) -> (String, Vec<Strin
     (sql, args)
 }
 
-impl SqlStore {
-    /// Users matching the SQL part of `q`, by username, with `tail` (paging) appended.
-    async fn select_users(&self, realm_id: &str, q: &UserQuery, tail: &str) -> CoreResult<Vec<User>> {
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn list_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<Vec<User>> {
         let (mut sql, args) = filtered("SELECT data FROM users", realm_id, q);
-        sql.push_str(" ORDER BY username");
-        sql.push_str(tail);
+        sql.push_str(&format!(" ORDER BY username LIMIT {} OFFSET {}", q.max.clamp(0, 10_000), q.first.max(0)));
         let mut query = sqlx::query(&sql);
         for a in &args {
             query = query.bind(a);
@@ -82,25 +78,8 @@ impl SqlStore {
         let rows = query.fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).collect()
     }
-}
-
-#[async_trait]
-impl UserStore for SqlStore {
-    async fn list_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<Vec<User>> {
-        let (max, first) = (q.max.clamp(0, 10_000), q.first.max(0));
-        let Some(needle) = search_needle(q) else {
-            return self.select_users(realm_id, q, &format!(" LIMIT {max} OFFSET {first}")).await;
-        };
-        let users = self.select_users(realm_id, q, "").await?;
-        let page = users.into_iter().filter(|u| matches_search(u, &needle));
-        Ok(page.skip(usize::try_from(first).unwrap_or(0)).take(usize::try_from(max).unwrap_or(0)).collect())
-    }
 
     async fn count_users(&self, realm_id: &str, q: &UserQuery) -> CoreResult<i64> {
-        if let Some(needle) = search_needle(q) {
-            let n = self.select_users(realm_id, q, "").await?.iter().filter(|u| matches_search(u, &needle)).count();
-            return Ok(i64::try_from(n).unwrap_or(i64::MAX));
-        }
         let (sql, args) = filtered("SELECT COUNT(*) AS n FROM users", realm_id, q);
         let mut query = sqlx::query(&sql);
         for a in &args {
@@ -154,15 +133,20 @@ impl UserStore for SqlStore {
     }
 
     async fn update_user(&self, user: &User) -> CoreResult<()> {
-        let done = sqlx::query("UPDATE users SET username = $1, email = $2, data = $3 WHERE id = $4 AND realm_id = $5")
-            .bind(&user.username)
-            .bind(user.email.clone())
-            .bind(to_json(user)?)
-            .bind(&user.id)
-            .bind(&user.realm_id)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err(&conflict()))?;
+        let done = sqlx::query(
+            "UPDATE users SET username = $1, email = $2, first_name = $3, last_name = $4, data = $5 \
+             WHERE id = $6 AND realm_id = $7",
+        )
+        .bind(&user.username)
+        .bind(user.email.clone())
+        .bind(user.first_name.clone())
+        .bind(user.last_name.clone())
+        .bind(to_json(user)?)
+        .bind(&user.id)
+        .bind(&user.realm_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err(&conflict()))?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound("User".into()));
         }

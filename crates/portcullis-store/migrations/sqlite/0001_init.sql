@@ -74,6 +74,8 @@ CREATE TABLE users (
     realm_id                  TEXT NOT NULL REFERENCES realms(id) ON DELETE CASCADE,
     username                  TEXT NOT NULL,
     email                     TEXT,
+    first_name                TEXT,
+    last_name                 TEXT,
     service_account_client_id TEXT REFERENCES clients(id) ON DELETE CASCADE,
     data                      TEXT NOT NULL,
     UNIQUE (realm_id, username)
