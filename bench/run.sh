@@ -5,16 +5,19 @@
 #   bench/run.sh                        # 4 rounds (peer/portcullis alternated), 15 s each
 #   ROUNDS=2 DURATION=8s bench/run.sh   # a short trial
 #
-# Steps: release build; a temp data dir bootstrapped through the admin API (realm bench,
-# confidential client bench-client/bench-secret with a service account, optional client
-# scope api:read); start-to-ready time and idle RSS of portcullis on that data dir;
-# openssl speed rsa2048 (one core); then shared compare.sh. Everything listens on
-# 127.0.0.1 and every wait is bounded.
+# Steps: release build; a temp data dir bootstrapped through the admin API (realms bench
+# (RS256), bench-es256 (ES256) and bench-eddsa (EdDSA), each with the confidential client
+# bench-client/bench-secret with a service account and the optional client scope
+# api:read); start-to-ready time and idle RSS of portcullis on that data dir; openssl
+# speed rsa2048 ecdsap256 ed25519 (one core); then shared compare.sh once per algorithm
+# (the peer signs RS256 only); then one summary table. Everything listens on 127.0.0.1
+# and every wait is bounded.
 #
 # Env: ROUNDS (4), DURATION, CONCURRENCY, LOADGEN, WAIT_IDLE_S (passed to the shared
 # scripts), SHARED_BENCH (default: <repo>/../shared/bench), START_RUNS (3, start-to-ready
 # samples), SKIP_BUILD=1 (use the existing target/release/portcullis), OUT_DIR
-# (target/bench: full log of each run).
+# (target/bench: full log of each run), ALGORITHMS ("RS256 ES256 EdDSA": which realms
+# get the load).
 set -euo pipefail
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
@@ -24,12 +27,21 @@ ROUNDS=${ROUNDS:-4}
 START_RUNS=${START_RUNS:-3}
 OUT_DIR=${OUT_DIR:-$ROOT/target/bench}
 BIN=$ROOT/target/release/portcullis
-REALM=bench
+ALGORITHMS=${ALGORITHMS:-RS256 ES256 EdDSA}
 CLIENT_ID=bench-client
 CLIENT_SECRET=bench-secret
 SCOPE=api:read
 RESOURCE=https://api.example.com
-TOKEN_PATH=/realms/$REALM/protocol/openid-connect/token
+
+realm_of() {   # realm_of ALG: the benchmark realm signing with ALG
+  case $1 in
+    RS256) echo bench ;;
+    ES256) echo bench-es256 ;;
+    EdDSA) echo bench-eddsa ;;
+    *) return 1 ;;
+  esac
+}
+token_path() { echo "/realms/$1/protocol/openid-connect/token"; }
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "run.sh: $*" >&2; }
@@ -39,6 +51,9 @@ SHARED_BENCH=$(cd "$SHARED_BENCH" && pwd)
 [[ $ROUNDS =~ ^[0-9]+$ ]] && (( ROUNDS >= 1 && ROUNDS <= 10 )) || die "ROUNDS must be 1..10"
 [[ $START_RUNS =~ ^[0-9]+$ ]] && (( START_RUNS >= 1 && START_RUNS <= 10 )) || die "START_RUNS must be 1..10"
 for tool in curl python3 openssl; do command -v "$tool" >/dev/null || die "$tool not found"; done
+read -r -a ALGS <<< "$ALGORITHMS"
+(( ${#ALGS[@]} >= 1 )) || die "ALGORITHMS is empty"
+for alg in "${ALGS[@]}"; do realm_of "$alg" > /dev/null || die "unknown algorithm '$alg' in ALGORITHMS (RS256, ES256, EdDSA)"; done
 
 # --- load generator: oha when installed, else wrk (installed with apt-get if missing) ---
 if [[ -z ${LOADGEN:-} ]]; then
@@ -124,25 +139,33 @@ api() {
 }
 last_segment() { local loc=$1; [[ -n $loc ]] || die "no Location header"; echo "${loc##*/}"; }
 
-api POST /admin/realms "{\"realm\":\"$REALM\"}" > /dev/null
-CLIENT_UUID=$(last_segment "$(api POST "/admin/realms/$REALM/clients" \
-  "{\"clientId\":\"$CLIENT_ID\",\"secret\":\"$CLIENT_SECRET\",\"serviceAccountsEnabled\":true}")")
-SCOPE_ID=$(last_segment "$(api POST "/admin/realms/$REALM/client-scopes" "{\"name\":\"$SCOPE\"}")")
-api PUT "/admin/realms/$REALM/clients/$CLIENT_UUID/optional-client-scopes/$SCOPE_ID" > /dev/null
+# All three realms exist whatever ALGORITHMS says, so the data dir (and the start-to-ready
+# and idle RSS figures) are the same for every selection.
+for alg in RS256 ES256 EdDSA; do
+  realm=$(realm_of "$alg")
+  api POST /admin/realms "{\"realm\":\"$realm\",\"defaultSignatureAlgorithm\":\"$alg\"}" > /dev/null
+  CLIENT_UUID=$(last_segment "$(api POST "/admin/realms/$realm/clients" \
+    "{\"clientId\":\"$CLIENT_ID\",\"secret\":\"$CLIENT_SECRET\",\"serviceAccountsEnabled\":true}")")
+  SCOPE_ID=$(last_segment "$(api POST "/admin/realms/$realm/client-scopes" "{\"name\":\"$SCOPE\"}")")
+  api PUT "/admin/realms/$realm/clients/$CLIENT_UUID/optional-client-scopes/$SCOPE_ID" > /dev/null
 
-# One token with the benchmark's exact request, decoded, so the setup is visible.
-curl -sS --fail-with-body --max-time 10 -u "$CLIENT_ID:$CLIENT_SECRET" "$BASE$TOKEN_PATH" \
-  -d grant_type=client_credentials --data-urlencode "scope=$SCOPE" --data-urlencode "resource=$RESOURCE" \
-  > "$TMP/token.json" || { cat "$TMP/token.json" >&2; die "client_credentials token request failed"; }
-python3 - "$TMP/token.json" >&2 <<'PY'
+  # One token with the benchmark's exact request, decoded, so the setup is visible.
+  curl -sS --fail-with-body --max-time 10 -u "$CLIENT_ID:$CLIENT_SECRET" "$BASE$(token_path "$realm")" \
+    -d grant_type=client_credentials --data-urlencode "scope=$SCOPE" --data-urlencode "resource=$RESOURCE" \
+    > "$TMP/token.json" || { cat "$TMP/token.json" >&2; die "$realm: client_credentials token request failed"; }
+  python3 - "$TMP/token.json" "$realm" "$alg" >&2 <<'PY'
 import base64, json, sys
 d = json.load(open(sys.argv[1]))
+realm, alg = sys.argv[2], sys.argv[3]
 h, p, _ = d["access_token"].split(".")
 dec = lambda s: json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
 hdr, claims = dec(h), dec(p)
-print(f"run.sh: bootstrap ok: token {len(d['access_token'])} chars, alg={hdr.get('alg')} typ={hdr.get('typ')}, "
-      f"scope={d.get('scope')!r}, aud={claims.get('aud')!r}, claims={sorted(claims)}")
+if hdr.get("alg") != alg:
+    sys.exit(f"run.sh: realm {realm}: token alg {hdr.get('alg')}, expected {alg}")
+print(f"run.sh: bootstrap ok: realm {realm}: token {len(d['access_token'])} chars, alg={hdr.get('alg')} "
+      f"typ={hdr.get('typ')}, scope={d.get('scope')!r}, aud={claims.get('aud')!r}, claims={sorted(claims)}")
 PY
+done
 stop_server
 
 # --- 2. start-to-ready and idle RSS on the existing data dir ---------------------------
@@ -195,53 +218,120 @@ PY
 ) || die "start-to-ready measurement failed"
 say "$START_OUT"
 
-# --- 3. physical limit: RSA-2048 signatures per second, one core ------------------------
-say "openssl speed -seconds 3 rsa2048 (one core)"
-openssl speed -seconds 3 rsa2048 > "$TMP/openssl.txt" 2> "$TMP/openssl.err" || { cat "$TMP/openssl.err" >&2; die "openssl speed failed"; }
-RSA_SIGN=$(awk '$1 == "rsa" && $2 == "2048" { v = $(NF - 1) } END { print v }' "$TMP/openssl.txt")
-[[ -n $RSA_SIGN ]] || { cat "$TMP/openssl.txt" >&2; die "cannot parse openssl speed output"; }
-say "openssl rsa2048 sign/s: $RSA_SIGN ($(openssl version))"
+# --- 3. physical limit: signatures per second of each algorithm, one core ---------------
+say "openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 (one core)"
+openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 > "$TMP/openssl.txt" 2> "$TMP/openssl.err" \
+  || { cat "$TMP/openssl.err" >&2; die "openssl speed failed"; }
+# sign/s is the first rate column; OpenSSL 3.2+ adds encr./s and decr./s after verify/s for
+# RSA, so the column is found from the header line above each result.
+SIGN_PER_S=$(python3 - "$TMP/openssl.txt" <<'PY'
+import sys
+rates, header = {}, []
+for line in open(sys.argv[1]):
+    t = line.split()
+    if "sign/s" in t:
+        header = t
+        continue
+    if not header or not t:
+        continue
+    name = ("RS256" if t[0] == "rsa" and t[1] == "2048" else "ES256" if "(nistp256)" in t
+            else "EdDSA" if "(Ed25519)" in t else None)
+    if name:
+        n_rates = sum(1 for h in header if h.endswith("/s"))
+        rates[name] = float(t[len(t) - n_rates + header[-n_rates:].index("sign/s")])
+missing = {"RS256", "ES256", "EdDSA"} - rates.keys()
+if missing:
+    sys.exit(f"cannot parse openssl speed output for {sorted(missing)}")
+print(" ".join(f"{k}={v:.1f}" for k, v in rates.items()))
+PY
+) || { cat "$TMP/openssl.txt" >&2; die "cannot parse openssl speed output"; }
+say "openssl sign/s, one core: $SIGN_PER_S ($(openssl version))"
 
-# --- 4. compare.sh: peer and portcullis alternated ---------------------------------------
-say "compare.sh --rounds $ROUNDS (LOADGEN=$LOADGEN DURATION=${DURATION:-15s} CONCURRENCY=${CONCURRENCY:-32}); full log: $LOG_FILE"
-set +e
-"$SHARED_BENCH/compare.sh" --rounds "$ROUNDS" --label PORTCULLIS --token-path "$TOKEN_PATH" \
-  -- "$BIN" serve --http-addr '127.0.0.1:{PORT}' --data-dir "$DATA" \
-  2> >(tee -a "$LOG_FILE.stderr" >&2) | tee "$TMP/compare.out"
-RC=${PIPESTATUS[0]}
-set -e
-cat "$TMP/compare.out" >> "$LOG_FILE"
-[[ $RC == 0 ]] || say "WARNING: compare.sh exited $RC (non-2xx responses or errors in a leg: see $LOG_FILE.stderr)"
+# --- 4. compare.sh per algorithm: peer (RS256) and portcullis alternated -----------------
+RC=0
+for alg in "${ALGS[@]}"; do
+  realm=$(realm_of "$alg")
+  say "$alg: compare.sh --rounds $ROUNDS --token-path $(token_path "$realm") (LOADGEN=$LOADGEN DURATION=${DURATION:-15s} CONCURRENCY=${CONCURRENCY:-32}); full log: $LOG_FILE"
+  set +e
+  "$SHARED_BENCH/compare.sh" --rounds "$ROUNDS" --label PORTCULLIS --token-path "$(token_path "$realm")" \
+    -- "$BIN" serve --http-addr '127.0.0.1:{PORT}' --data-dir "$DATA" \
+    2> >(tee -a "$LOG_FILE.stderr" >&2) | tee "$TMP/compare-$alg.out"
+  rc=${PIPESTATUS[0]}
+  set -e
+  sed "s/^/alg=$alg /" "$TMP/compare-$alg.out" >> "$LOG_FILE"
+  if [[ $rc != 0 ]]; then
+    RC=$rc
+    say "WARNING: $alg: compare.sh exited $rc (non-2xx responses or errors in a leg: see $LOG_FILE.stderr)"
+  fi
+done
 
 # --- 5. summary ------------------------------------------------------------------------
-python3 - "$TMP/compare.out" "$START_OUT" "$RSA_SIGN" "$RC" <<'PY' | tee -a "$LOG_FILE"
-import re, statistics, sys
-out, start, rsa, rc = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-compare, vals = None, {}
-for line in open(out):
-    if line.startswith("COMPARE "):
-        compare = line.strip()
-    m = re.match(r"round=\d+ side=(\w+) (\w+) (.*)", line)
-    if m:
-        side, kind, rest = m.groups()
-        for k, v in (p.split("=", 1) for p in rest.split() if "=" in p):
-            try:
-                vals.setdefault((side, kind, k), []).append(float(v))
-            except ValueError:
-                pass
-med = lambda *k: statistics.median(vals[k]) if k in vals else float("nan")
+python3 - "$TMP" "$START_OUT" "$SIGN_PER_S" "$RC" "${ALGS[@]}" <<'PY' | tee -a "$LOG_FILE"
+import math, re, statistics, sys
+tmp, start, sign_s, rc, algs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+limit = {k: float(v) for k, v in (p.split("=") for p in sign_s.split())}
+nan = float("nan")
+
+def load(path):
+    compare, vals = None, {}
+    for line in open(path):
+        if line.startswith("COMPARE "):
+            compare = line.strip()
+        m = re.match(r"round=\d+ side=(\w+) (\w+) (.*)", line)
+        if m:
+            side, kind, rest = m.groups()
+            kind = "RSS" if kind.endswith("_RSS") else kind
+            for k, v in (p.split("=", 1) for p in rest.split() if "=" in p):
+                try:
+                    vals.setdefault((side, kind, k), []).append(float(v))
+                except ValueError:
+                    pass
+    return compare, vals
+
+runs = {alg: load(f"{tmp}/compare-{alg}.out") for alg in algs}
+med = lambda vals, *k: statistics.median(vals[k]) if vals.get(k) else nan
+div = lambda a, b: a / b if b and not math.isnan(b) else nan
+f = lambda x, nd=0: "nan" if math.isnan(x) else f"{x:.{nd}f}"
+
+rows = []
+def row(name, vals, side, alg, peer_rps):
+    rps, rpc = med(vals, side, "RESULT", "rps"), med(vals, side, "CPU", "req_per_server_cpu_s")
+    rows.append([name, f(rps, 1), f(med(vals, side, "RESULT", "p50_ms"), 2), f(med(vals, side, "RESULT", "p99_ms"), 2),
+                 f(rpc), f"{f(med(vals, side, 'RSS', 'idle_kb'))}/{f(med(vals, side, 'RSS', 'loaded_kb'))}",
+                 f(limit[alg]), f(div(rpc, limit[alg]), 2), f(div(rps, peer_rps), 2)])
+
+# The peer row pools the peer legs of every compare.sh run; each portcullis row's ratio is
+# to the peer legs of its own run (same machine conditions).
+pooled = {}
+for _, vals in runs.values():
+    for k, v in vals.items():
+        if k[0] == "peer":
+            pooled.setdefault(k, []).extend(v)
+row("peer RS256", pooled, "peer", "RS256", med(pooled, "peer", "RESULT", "rps"))
+for alg, (_, vals) in runs.items():
+    row(f"portcullis {alg}", vals, "server", alg, med(vals, "peer", "RESULT", "rps"))
+
+head = ["algorithm", "tokens/s", "p50 ms", "p99 ms", "req per server CPU-s", "RSS idle/loaded KB",
+        "signing limit (1 core sign/s)", "ratio to limit", "ratio to peer tokens/s"]
+w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+line = lambda cells: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(cells)) + " |"
 print("=" * 78)
-print(compare or "COMPARE missing (see the log)")
+for alg, (compare, _) in runs.items():
+    print(f"{alg} {compare or 'COMPARE missing (see the log)'}")
 print(f"PORTCULLIS_{start}")
-print(f"PORTCULLIS_RSS_BENCH idle_kb={med('server', 'PORTCULLIS_RSS', 'idle_kb'):.0f} "
-      f"loaded_kb={med('server', 'PORTCULLIS_RSS', 'loaded_kb'):.0f} (median over legs, idle = after one token)")
-for side in ("peer", "server"):
-    print(f"{side.upper()}_LOAD non2xx={sum(vals.get((side, 'RESULT', 'non2xx'), [])):.0f} "
-          f"errors={sum(vals.get((side, 'RESULT', 'errors'), [])):.0f} "
-          f"other_cpu_s_max={max(vals.get((side, 'CPU', 'other_cpu_s'), [float('nan')])):.2f}")
-rpc_s, rpc_p = med("server", "CPU", "req_per_server_cpu_s"), med("peer", "CPU", "req_per_server_cpu_s")
-print(f"OPENSSL rsa2048_sign_per_s={rsa:.1f} (1 core) "
-      f"server_req_per_cpu_s/rsa_sign_per_s={rpc_s / rsa:.2f} peer_req_per_cpu_s/rsa_sign_per_s={rpc_p / rsa:.2f}")
+print(f"OPENSSL sign_per_s_1_core {sign_s}")
+print(line(head))
+print("|" + "|".join("-" * (x + 2) for x in w) + "|")
+for r in rows:
+    print(line(r))
+print("ratio to limit = req per server CPU-s / openssl sign/s of the algorithm on one core "
+      "(1.0 = a token costs one OpenSSL signature of CPU and nothing else); "
+      "ratio to peer = tokens/s / the peer's RS256 tokens/s in the same compare.sh run.")
+for alg, (_, vals) in runs.items():
+    for side in ("peer", "server"):
+        print(f"LOAD alg={alg} side={side} non2xx={sum(vals.get((side, 'RESULT', 'non2xx'), [])):.0f} "
+              f"errors={sum(vals.get((side, 'RESULT', 'errors'), [])):.0f} "
+              f"other_cpu_s_max={max(vals.get((side, 'CPU', 'other_cpu_s'), [nan])):.2f}")
 print(f"EXIT compare_rc={rc}")
 PY
 exit "$RC"

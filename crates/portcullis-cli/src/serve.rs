@@ -5,11 +5,12 @@ use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use clap::Args;
 use portcullis_server::config::{normalize_relative_path, ServerConfig};
+use portcullis_server::CachePolicy;
 
 /// Flags of `serve`.
 #[derive(Debug, Args)]
@@ -20,15 +21,26 @@ pub struct ServeArgs {
     /// Directory of the embedded SQLite database (created on first start).
     #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
     data_dir: PathBuf,
-    /// Database URL, overriding --data-dir (e.g. sqlite:///var/lib/portcullis/db.sqlite).
+    /// Database URL, overriding --data-dir: sqlite:///var/lib/portcullis/db.sqlite or
+    /// postgres://user:pass@host:5432/db (migrations run at start).
     #[arg(long, env = "PORTCULLIS_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Maximum database connections (default: 10 for PostgreSQL, 8 for SQLite).
+    #[arg(long, env = "PORTCULLIS_DB_POOL_SIZE", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_pool_size: Option<u32>,
     /// Prefix of every route, e.g. /auth for Keycloak's legacy layout.
     #[arg(long, env = "PORTCULLIS_HTTP_RELATIVE_PATH", default_value = "")]
     http_relative_path: String,
     /// Public base URL used in issuers and links (default: from each request's Host).
     #[arg(long, env = "PORTCULLIS_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Seconds a cached realm or client serves before it is re-read from the database (the
+    /// bound on staleness when a change notification from another instance is missed).
+    #[arg(long, env = "PORTCULLIS_CACHE_TTL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    cache_ttl_seconds: u64,
+    /// Seconds a cached realm or client keeps serving while the database is unreachable.
+    #[arg(long, env = "PORTCULLIS_CACHE_MAX_STALE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    cache_max_stale_seconds: u64,
     /// Log filter (tracing syntax), e.g. info or portcullis_server=debug.
     #[arg(long, env = "PORTCULLIS_LOG", default_value = "info")]
     log: String,
@@ -99,7 +111,18 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         (None, None) => None,
         _ => bail!("set both PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME and PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD, or neither"),
     };
-    Ok(ServerConfig { database_url, relative_path, public_url, bootstrap_admin })
+    let cache = CachePolicy {
+        ttl: Duration::from_secs(args.cache_ttl_seconds),
+        max_stale: Duration::from_secs(args.cache_max_stale_seconds.max(args.cache_ttl_seconds)),
+    };
+    Ok(ServerConfig {
+        database_url,
+        relative_path,
+        public_url,
+        bootstrap_admin,
+        cache,
+        db_pool_size: args.db_pool_size,
+    })
 }
 
 fn validate_public_url(u: &str) -> anyhow::Result<String> {

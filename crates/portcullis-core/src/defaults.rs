@@ -5,6 +5,8 @@ use crate::error::CoreResult;
 use crate::realm::Realm;
 use crate::role::{default_roles_name, Role};
 use crate::scope::{ClientScope, ProtocolMapper, ATTR_INCLUDE_IN_TOKEN_SCOPE};
+use crate::store::ClientSeed;
+use crate::user::User;
 
 /// Everything created together with a realm, in one transaction.
 #[derive(Debug, Clone)]
@@ -19,6 +21,10 @@ pub struct RealmSeed {
     pub scopes: Vec<ClientScope>,
     /// Scope ids given to new clients, with `true` for default, `false` for optional.
     pub realm_default_scopes: Vec<(String, bool)>,
+    /// Users created with the realm: each with an optional password hash and role ids.
+    pub users: Vec<(User, Option<String>, Vec<String>)>,
+    /// Clients created with the realm.
+    pub clients: Vec<ClientSeed>,
 }
 
 const ACCESS: (&str, &str) = ("access.token.claim", "true");
@@ -149,5 +155,13 @@ pub fn realm_seed(realm: Realm) -> CoreResult<RealmSeed> {
     let composites = vec![(default_roles.id.clone(), offline.id.clone()), (default_roles.id.clone(), uma.id.clone())];
     let scopes = default_scopes(&realm.id)?;
     let realm_default_scopes = scopes.iter().map(|s| (s.id.clone(), true)).collect();
-    Ok(RealmSeed { realm, roles: vec![default_roles, offline, uma], composites, scopes, realm_default_scopes })
+    Ok(RealmSeed {
+        realm,
+        roles: vec![default_roles, offline, uma],
+        composites,
+        scopes,
+        realm_default_scopes,
+        users: Vec::new(),
+        clients: Vec::new(),
+    })
 }

@@ -20,6 +20,8 @@ pub enum OAuthErrorCode {
     InvalidScope,
     /// RFC 8707 §2: a `resource` is not an absolute URI or not allowed.
     InvalidTarget,
+    /// RFC 6749 §4.1.2.1: the server cannot answer now (its database is unreachable).
+    TemporarilyUnavailable,
     /// The server failed (RFC 6749 §4.1.2.1 `server_error`).
     ServerError,
 }
@@ -35,6 +37,7 @@ impl OAuthErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::ServerError => "server_error",
         }
     }
@@ -86,6 +89,10 @@ pub enum CoreError {
     /// Storage failed; the text is for logs only.
     #[error("storage error: {0}")]
     Storage(String),
+    /// The database cannot be reached (down, refusing connections, pool exhausted);
+    /// answered 503 so that clients and load balancers retry elsewhere or later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// A cryptographic operation failed; the text is for logs only.
     #[error("crypto error: {0}")]
     Crypto(String),

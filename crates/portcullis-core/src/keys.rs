@@ -1,11 +1,17 @@
-//! Realm signing keys and compact JWS (RFC 7515) signing and verification for RS256.
+//! Realm signing keys and compact JWS (RFC 7515) signing and verification for RS256
+//! (RSA-2048, PKCS#1 v1.5), ES256 (ECDSA P-256, RFC 7518 §3.4) and EdDSA (Ed25519,
+//! RFC 8037).
 //!
-//! The key pair is parsed once and kept in memory: re-parsing a private key per token
-//! (what generic JWT crates do) would cost a good share of the RSA signature itself.
+//! The key pair is parsed once and kept in memory, with the JWS header already encoded:
+//! re-parsing a private key per token (what generic JWT crates do) would cost a good share
+//! of the signature itself.
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{self, KeyPair as _, UnparsedPublicKey};
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{
+    self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey, VerificationAlgorithm,
+    ECDSA_P256_SHA256_FIXED_SIGNING,
+};
 use aws_lc_rs::{digest, encoding::AsDer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
@@ -14,8 +20,84 @@ use serde::Serialize;
 
 use crate::error::{CoreError, CoreResult};
 
-/// The only algorithm of this release.
+/// RSASSA-PKCS1-v1_5 with SHA-256 (RSA-2048 keys); the default.
 pub const RS256: &str = "RS256";
+/// ECDSA P-256 with SHA-256, signature as fixed-width `r || s`.
+pub const ES256: &str = "ES256";
+/// EdDSA with Ed25519 (RFC 8037).
+pub const EDDSA: &str = "EdDSA";
+/// The JWS algorithms a realm may sign with.
+pub const SUPPORTED_ALGORITHMS: [&str; 3] = [RS256, ES256, EDDSA];
+
+/// A JWS signature algorithm of realm keys. Never `none`, never HMAC: tokens are verified
+/// with public keys only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// RS256, RSA-2048.
+    Rs256,
+    /// ES256, P-256.
+    Es256,
+    /// EdDSA, Ed25519.
+    EdDsa,
+}
+
+impl Algorithm {
+    /// The JWS `alg` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rs256 => RS256,
+            Self::Es256 => ES256,
+            Self::EdDsa => EDDSA,
+        }
+    }
+
+    /// The algorithm of a JWS `alg` value (case-sensitive, RFC 7515 §4.1.1).
+    pub fn from_jws(alg: &str) -> Option<Self> {
+        match alg {
+            RS256 => Some(Self::Rs256),
+            ES256 => Some(Self::Es256),
+            EDDSA => Some(Self::EdDsa),
+            _ => None,
+        }
+    }
+
+    fn verification(self) -> &'static dyn VerificationAlgorithm {
+        match self {
+            Self::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Self::Es256 => &signature::ECDSA_P256_SHA256_FIXED,
+            Self::EdDsa => &signature::ED25519,
+        }
+    }
+
+    /// Length of the base64url signature.
+    fn signature_b64_len(self) -> usize {
+        match self {
+            Self::Rs256 => 342,
+            Self::Es256 | Self::EdDsa => 86,
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn unsupported(alg: &str) -> CoreError {
+    CoreError::Invalid(format!(
+        "defaultSignatureAlgorithm {alg} is not supported (supported: {})",
+        SUPPORTED_ALGORITHMS.join(", ")
+    ))
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = CoreError;
+
+    fn from_str(s: &str) -> CoreResult<Self> {
+        Self::from_jws(s).ok_or_else(|| unsupported(s))
+    }
+}
 
 /// A key as stored: private part as PKCS#8 DER.
 #[derive(Clone)]
@@ -36,64 +118,181 @@ pub struct StoredKey {
 
 impl std::fmt::Debug for StoredKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredKey").field("kid", &self.kid).field("realm_id", &self.realm_id).finish_non_exhaustive()
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("realm_id", &self.realm_id)
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
     }
 }
 
-/// A parsed key pair, ready to sign.
-pub struct Signer {
-    kid: String,
-    pair: KeyPair,
-    rng: SystemRandom,
-    /// `{"alg":"RS256","typ":"at+jwt","kid":"..."}` already base64url-encoded.
-    header_b64: String,
-    n_b64: String,
-    e_b64: String,
+/// The public members of a key's JWK (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2), base64url.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicJwk {
+    /// `RSA`, `EC` or `OKP`.
+    pub kty: &'static str,
+    /// `P-256` (EC) or `Ed25519` (OKP).
+    pub crv: Option<&'static str>,
+    /// RSA modulus.
+    pub n: Option<String>,
+    /// RSA public exponent.
+    pub e: Option<String>,
+    /// EC x coordinate, or the OKP public key.
+    pub x: Option<String>,
+    /// EC y coordinate.
+    pub y: Option<String>,
 }
 
-impl std::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("kid", &self.kid).finish_non_exhaustive()
+impl PublicJwk {
+    /// RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order, no
+    /// whitespace.
+    pub fn thumbprint(&self) -> String {
+        let m = |v: &Option<String>| v.clone().unwrap_or_default();
+        let crv = self.crv.unwrap_or_default();
+        let canonical = match self.kty {
+            "RSA" => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, m(&self.e), m(&self.n)),
+            "EC" => format!(r#"{{"crv":"{crv}","kty":"EC","x":"{}","y":"{}"}}"#, m(&self.x), m(&self.y)),
+            _ => format!(r#"{{"crv":"{crv}","kty":"{}","x":"{}"}}"#, self.kty, m(&self.x)),
+        };
+        B64.encode(digest::digest(&digest::SHA256, canonical.as_bytes()))
     }
 }
 
-/// Generates a new RSA-2048 key for a realm.
-pub fn generate_key(realm_id: &str, now: i64) -> CoreResult<StoredKey> {
-    let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|e| CoreError::Crypto(e.to_string()))?;
-    let der = pair.as_der().map_err(|e| CoreError::Crypto(e.to_string()))?;
-    let (n, e) = public_components(&pair);
+enum Pair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+fn crypto<E: std::fmt::Display>(e: E) -> CoreError {
+    CoreError::Crypto(e.to_string())
+}
+
+impl Pair {
+    fn parse(alg: Algorithm, pkcs8: &[u8]) -> CoreResult<Self> {
+        Ok(match alg {
+            Algorithm::Rs256 => Self::Rsa(RsaKeyPair::from_pkcs8(pkcs8).map_err(crypto)?),
+            Algorithm::Es256 => {
+                Self::Ec(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(crypto)?)
+            }
+            Algorithm::EdDsa => Self::Ed(Ed25519KeyPair::from_pkcs8(pkcs8).map_err(crypto)?),
+        })
+    }
+
+    /// The key's bytes as [`verify`] takes them: PKCS#1 RSAPublicKey DER, the uncompressed
+    /// P-256 point, or the 32-byte Ed25519 key.
+    fn public_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Rsa(p) => p.public_key().as_ref().to_vec(),
+            Self::Ec(p) => p.public_key().as_ref().to_vec(),
+            Self::Ed(p) => p.public_key().as_ref().to_vec(),
+        }
+    }
+
+    fn jwk(&self) -> CoreResult<PublicJwk> {
+        let none = PublicJwk { kty: "", crv: None, n: None, e: None, x: None, y: None };
+        Ok(match self {
+            Self::Rsa(p) => {
+                let public = p.public_key();
+                PublicJwk {
+                    kty: "RSA",
+                    n: Some(B64.encode(public.modulus().big_endian_without_leading_zero())),
+                    e: Some(B64.encode(public.exponent().big_endian_without_leading_zero())),
+                    ..none
+                }
+            }
+            Self::Ec(p) => {
+                // X9.62 uncompressed point: 0x04 || x (32 bytes) || y (32 bytes).
+                let point = p.public_key().as_ref();
+                if point.len() != 65 || point[0] != 4 {
+                    return Err(CoreError::Crypto("unexpected P-256 public key encoding".into()));
+                }
+                PublicJwk {
+                    kty: "EC",
+                    crv: Some("P-256"),
+                    x: Some(B64.encode(&point[1..33])),
+                    y: Some(B64.encode(&point[33..])),
+                    ..none
+                }
+            }
+            Self::Ed(p) => {
+                PublicJwk { kty: "OKP", crv: Some("Ed25519"), x: Some(B64.encode(p.public_key().as_ref())), ..none }
+            }
+        })
+    }
+}
+
+/// Generates a new key for a realm: RSA-2048 for RS256, P-256 for ES256, Ed25519 for
+/// EdDSA; `Invalid` for any other algorithm.
+pub fn generate_key(realm_id: &str, algorithm: &str, now: i64) -> CoreResult<StoredKey> {
+    let alg: Algorithm = algorithm.parse()?;
+    let pkcs8 = match alg {
+        Algorithm::Rs256 => {
+            RsaKeyPair::generate(KeySize::Rsa2048).map_err(crypto)?.as_der().map_err(crypto)?.as_ref().to_vec()
+        }
+        Algorithm::Es256 => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .map_err(crypto)?
+            .as_ref()
+            .to_vec(),
+        Algorithm::EdDsa => Ed25519KeyPair::generate().map_err(crypto)?.to_pkcs8().map_err(crypto)?.as_ref().to_vec(),
+    };
+    let kid = Pair::parse(alg, &pkcs8)?.jwk()?.thumbprint();
     Ok(StoredKey {
-        kid: thumbprint(&n, &e),
+        kid,
         realm_id: realm_id.to_owned(),
-        algorithm: RS256.to_owned(),
-        private_pkcs8: der.as_ref().to_vec(),
+        algorithm: alg.as_str().to_owned(),
+        private_pkcs8: pkcs8,
         created_at: now,
         active: true,
     })
 }
 
-fn public_components(pair: &KeyPair) -> (String, String) {
-    let public = pair.public_key();
-    (
-        B64.encode(public.modulus().big_endian_without_leading_zero()),
-        B64.encode(public.exponent().big_endian_without_leading_zero()),
-    )
+/// A parsed key pair, ready to sign.
+pub struct Signer {
+    kid: String,
+    alg: Algorithm,
+    pair: Pair,
+    rng: SystemRandom,
+    /// `{"alg":"…","typ":"at+jwt","kid":"…"}` already base64url-encoded.
+    header_b64: String,
+    jwk: PublicJwk,
+    public: Vec<u8>,
 }
 
-/// RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
-fn thumbprint(n: &str, e: &str) -> String {
-    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-    B64.encode(digest::digest(&digest::SHA256, canonical.as_bytes()))
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+/// A public key for [`verify`]: its id, the one algorithm it verifies, and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyKey<'a> {
+    /// Key id, matched against the JWT header's `kid`.
+    pub kid: &'a str,
+    /// The only `alg` accepted for this key.
+    pub algorithm: Algorithm,
+    /// PKCS#1 RSAPublicKey DER (RS256), uncompressed point (ES256) or raw key (EdDSA).
+    pub public: &'a [u8],
 }
 
 impl Signer {
     /// Parses a stored key.
     pub fn from_stored(key: &StoredKey) -> CoreResult<Self> {
-        let pair = KeyPair::from_pkcs8(&key.private_pkcs8).map_err(|e| CoreError::Crypto(e.to_string()))?;
-        let (n_b64, e_b64) = public_components(&pair);
+        let alg: Algorithm = key.algorithm.parse()?;
+        let pair = Pair::parse(alg, &key.private_pkcs8)?;
+        let jwk = pair.jwk()?;
         // RFC 9068 §2.1: access tokens are typed `at+jwt`.
-        let header = format!(r#"{{"alg":"{RS256}","typ":"at+jwt","kid":"{}"}}"#, key.kid);
-        Ok(Self { kid: key.kid.clone(), header_b64: B64.encode(header), pair, rng: SystemRandom::new(), n_b64, e_b64 })
+        let header = format!(r#"{{"alg":"{alg}","typ":"at+jwt","kid":"{}"}}"#, key.kid);
+        Ok(Self {
+            kid: key.kid.clone(),
+            alg,
+            header_b64: B64.encode(header),
+            public: pair.public_bytes(),
+            jwk,
+            pair,
+            rng: SystemRandom::new(),
+        })
     }
 
     /// Key id.
@@ -101,29 +300,49 @@ impl Signer {
         &self.kid
     }
 
-    /// Base64url modulus and exponent, for the JWKS.
-    pub fn public_jwk_parts(&self) -> (&str, &str) {
-        (&self.n_b64, &self.e_b64)
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
     }
 
-    /// DER of the public key (PKCS#1 RSAPublicKey), for verification.
-    pub fn public_der(&self) -> &[u8] {
-        self.pair.public_key().as_ref()
+    /// The public JWK members, for the JWKS.
+    pub fn jwk(&self) -> &PublicJwk {
+        &self.jwk
+    }
+
+    /// The public key for [`verify`].
+    pub fn verify_key(&self) -> VerifyKey<'_> {
+        VerifyKey { kid: &self.kid, algorithm: self.alg, public: &self.public }
     }
 
     /// Signs claims into a compact JWS.
     pub fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
-        let payload = serde_json::to_vec(claims).map_err(|e| CoreError::Crypto(e.to_string()))?;
-        let mut jwt = String::with_capacity(self.header_b64.len() + payload.len() * 4 / 3 + 360);
+        let payload = serde_json::to_vec(claims).map_err(crypto)?;
+        let mut jwt = String::with_capacity(
+            self.header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + self.alg.signature_b64_len(),
+        );
         jwt.push_str(&self.header_b64);
         jwt.push('.');
         B64.encode_string(&payload, &mut jwt);
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(&signature::RSA_PKCS1_SHA256, &self.rng, jwt.as_bytes(), &mut sig)
-            .map_err(|e| CoreError::Crypto(e.to_string()))?;
-        jwt.push('.');
-        B64.encode_string(&sig, &mut jwt);
+        match &self.pair {
+            Pair::Rsa(pair) => {
+                let mut sig = [0u8; 1024];
+                let sig = sig.get_mut(..pair.public_modulus_len()).ok_or_else(|| crypto("RSA key too large"))?;
+                pair.sign(&signature::RSA_PKCS1_SHA256, &self.rng, jwt.as_bytes(), sig).map_err(crypto)?;
+                jwt.push('.');
+                B64.encode_string(sig, &mut jwt);
+            }
+            Pair::Ec(pair) => {
+                let sig = pair.sign(&self.rng, jwt.as_bytes()).map_err(crypto)?;
+                jwt.push('.');
+                B64.encode_string(sig.as_ref(), &mut jwt);
+            }
+            Pair::Ed(pair) => {
+                let sig = pair.sign(jwt.as_bytes());
+                jwt.push('.');
+                B64.encode_string(sig.as_ref(), &mut jwt);
+            }
+        }
         Ok(jwt)
     }
 }
@@ -134,7 +353,8 @@ pub enum VerifyError {
     /// Not three base64url parts of JSON.
     #[error("malformed token")]
     Malformed,
-    /// `alg` other than RS256 (never `none`, never HMAC with a public key).
+    /// `alg` unsupported (`none`, HMAC, …) or other than the algorithm of the key named
+    /// by `kid`.
     #[error("unsupported algorithm")]
     Algorithm,
     /// No key with that `kid`.
@@ -151,23 +371,26 @@ struct Header {
     kid: Option<String>,
 }
 
-/// Verifies a compact JWS against the public keys `(kid, public_der)` and decodes its
-/// claims. Time-based checks are the caller's, who knows `now`.
-pub fn verify<T: DeserializeOwned>(token: &str, keys: &[(&str, &[u8])]) -> Result<T, VerifyError> {
+/// Verifies a compact JWS against `keys` and decodes its claims. The verification
+/// algorithm is the key's (found by `kid`); a header `alg` that differs is refused, so a
+/// token cannot pick how it is checked. Time-based checks are the caller's, who knows
+/// `now`.
+pub fn verify<T: DeserializeOwned>(token: &str, keys: &[VerifyKey<'_>]) -> Result<T, VerifyError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(VerifyError::Malformed);
     };
     let header: Header = serde_json::from_slice(&B64.decode(h).map_err(|_| VerifyError::Malformed)?)
         .map_err(|_| VerifyError::Malformed)?;
-    if header.alg != RS256 {
+    let alg = Algorithm::from_jws(&header.alg).ok_or(VerifyError::Algorithm)?;
+    let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
+    let key = keys.iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey)?;
+    if key.algorithm != alg {
         return Err(VerifyError::Algorithm);
     }
-    let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
-    let (_, der) = keys.iter().find(|(k, _)| *k == kid).ok_or(VerifyError::UnknownKey)?;
     let sig = B64.decode(s).map_err(|_| VerifyError::Malformed)?;
     let signed_len = h.len() + 1 + p.len();
-    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
+    UnparsedPublicKey::new(key.algorithm.verification(), key.public)
         .verify(&token.as_bytes()[..signed_len], &sig)
         .map_err(|_| VerifyError::Signature)?;
     serde_json::from_slice(&B64.decode(p).map_err(|_| VerifyError::Malformed)?).map_err(|_| VerifyError::Malformed)
@@ -177,30 +400,166 @@ pub fn verify<T: DeserializeOwned>(token: &str, keys: &[(&str, &[u8])]) -> Resul
 mod tests {
     use super::*;
 
-    #[test]
-    fn sign_verify_roundtrip_and_tamper() {
-        let stored = generate_key("r", 0).unwrap();
+    fn signer(alg: &str) -> (StoredKey, Signer) {
+        let stored = generate_key("r", alg, 0).unwrap();
         let signer = Signer::from_stored(&stored).unwrap();
+        (stored, signer)
+    }
+
+    fn header(jwt: &str) -> serde_json::Value {
+        serde_json::from_slice(&B64.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap()
+    }
+
+    /// A token with `header` and `claims`, signed by `signer` whatever the header says.
+    fn forge(signer: &Signer, header: &serde_json::Value) -> String {
+        let real = signer.sign(&serde_json::json!({"sub": "x"})).unwrap();
+        let mut parts: Vec<String> = real.split('.').map(str::to_owned).collect();
+        parts[0] = B64.encode(header.to_string());
+        parts.join(".")
+    }
+
+    fn roundtrip_and_tamper(alg: &str, sig_len: usize) {
+        let (_, signer) = signer(alg);
         let jwt = signer.sign(&serde_json::json!({"sub": "x"})).unwrap();
-        let keys = [(signer.kid(), signer.public_der())];
+        let h = header(&jwt);
+        assert_eq!(h["alg"], alg);
+        assert_eq!(h["typ"], "at+jwt");
+        assert_eq!(h["kid"], signer.kid());
+        assert_eq!(B64.decode(jwt.rsplit('.').next().unwrap()).unwrap().len(), sig_len);
+        let keys = [signer.verify_key()];
         let claims: serde_json::Value = verify(&jwt, &keys).unwrap();
         assert_eq!(claims["sub"], "x");
 
+        // Changed payload.
         let mut parts: Vec<&str> = jwt.split('.').collect();
         let forged = B64.encode(r#"{"sub":"admin"}"#);
         parts[1] = &forged;
         assert_eq!(verify::<serde_json::Value>(&parts.join("."), &keys), Err(VerifyError::Signature));
+        // Changed signature.
+        let mut sig = B64.decode(jwt.rsplit('.').next().unwrap()).unwrap();
+        sig[sig_len / 2] ^= 1;
+        let (signed, _) = jwt.rsplit_once('.').unwrap();
+        let bad = format!("{signed}.{}", B64.encode(&sig));
+        assert_eq!(verify::<serde_json::Value>(&bad, &keys), Err(VerifyError::Signature));
+        // Another key of the same algorithm with the same kid.
+        let (_, other) = self::signer(alg);
+        let swapped = [VerifyKey { kid: signer.kid(), ..other.verify_key() }];
+        assert_eq!(verify::<serde_json::Value>(&jwt, &swapped), Err(VerifyError::Signature));
 
         let none = format!("{}.{}.", B64.encode(r#"{"alg":"none"}"#), B64.encode("{}"));
         assert_eq!(verify::<serde_json::Value>(&none, &keys), Err(VerifyError::Algorithm));
+        let hs = forge(&signer, &serde_json::json!({"alg": "HS256", "kid": signer.kid()}));
+        assert_eq!(verify::<serde_json::Value>(&hs, &keys), Err(VerifyError::Algorithm));
         assert_eq!(verify::<serde_json::Value>("a.b", &keys), Err(VerifyError::Malformed));
+        let unknown = forge(&signer, &serde_json::json!({"alg": alg, "kid": "nope"}));
+        assert_eq!(verify::<serde_json::Value>(&unknown, &keys), Err(VerifyError::UnknownKey));
     }
 
     #[test]
-    fn kid_is_stable_across_parse() {
-        let stored = generate_key("r", 0).unwrap();
-        let signer = Signer::from_stored(&stored).unwrap();
-        let (n, e) = signer.public_jwk_parts();
-        assert_eq!(thumbprint(n, e), stored.kid);
+    fn rs256_sign_verify_roundtrip_and_tamper() {
+        roundtrip_and_tamper(RS256, 256);
+    }
+
+    #[test]
+    fn es256_sign_verify_roundtrip_and_tamper() {
+        roundtrip_and_tamper(ES256, 64);
+    }
+
+    #[test]
+    fn eddsa_sign_verify_roundtrip_and_tamper() {
+        roundtrip_and_tamper(EDDSA, 64);
+    }
+
+    #[test]
+    fn header_alg_must_match_the_key() {
+        let (_, rsa) = signer(RS256);
+        let (_, ec) = signer(ES256);
+        let (_, ed) = signer(EDDSA);
+        let keys = [rsa.verify_key(), ec.verify_key(), ed.verify_key()];
+        for s in [&rsa, &ec, &ed] {
+            let jwt = s.sign(&serde_json::json!({"sub": "x"})).unwrap();
+            assert!(verify::<serde_json::Value>(&jwt, &keys).is_ok(), "{}", s.algorithm());
+        }
+        // An ES256 header on an RSA kid, signed by the EC key: refused before any check.
+        let confused = forge(&ec, &serde_json::json!({"alg": ES256, "kid": rsa.kid()}));
+        assert_eq!(verify::<serde_json::Value>(&confused, &keys), Err(VerifyError::Algorithm));
+        // RS256 header on the EC kid, EdDSA header on the RSA kid, ES256 on the Ed25519 kid.
+        let confused = forge(&rsa, &serde_json::json!({"alg": RS256, "kid": ec.kid()}));
+        assert_eq!(verify::<serde_json::Value>(&confused, &keys), Err(VerifyError::Algorithm));
+        let confused = forge(&ed, &serde_json::json!({"alg": EDDSA, "kid": rsa.kid()}));
+        assert_eq!(verify::<serde_json::Value>(&confused, &keys), Err(VerifyError::Algorithm));
+        let confused = forge(&ec, &serde_json::json!({"alg": ES256, "kid": ed.kid()}));
+        assert_eq!(verify::<serde_json::Value>(&confused, &keys), Err(VerifyError::Algorithm));
+    }
+
+    #[test]
+    fn kid_is_the_thumbprint_and_stable_across_parse() {
+        for (alg, kty) in [(RS256, "RSA"), (ES256, "EC"), (EDDSA, "OKP")] {
+            let (stored, signer) = signer(alg);
+            assert_eq!(signer.jwk().thumbprint(), stored.kid, "{alg}");
+            assert_eq!(signer.jwk().kty, kty);
+            assert_eq!(signer.algorithm().as_str(), alg);
+            let again = Signer::from_stored(&stored).unwrap();
+            assert_eq!(again.kid(), stored.kid);
+            assert_eq!(again.jwk(), signer.jwk());
+            assert_eq!(B64.decode(&stored.kid).unwrap().len(), 32);
+        }
+    }
+
+    #[test]
+    fn jwk_members_per_key_type() {
+        let (_, rsa) = signer(RS256);
+        let j = rsa.jwk();
+        assert_eq!((j.crv, j.x.is_none(), j.y.is_none()), (None, true, true));
+        assert_eq!(j.e.as_deref(), Some("AQAB"));
+        assert_eq!(B64.decode(j.n.as_deref().unwrap()).unwrap().len(), 256);
+
+        let (_, ec) = signer(ES256);
+        let j = ec.jwk();
+        assert_eq!((j.crv, j.n.is_none(), j.e.is_none()), (Some("P-256"), true, true));
+        assert_eq!(B64.decode(j.x.as_deref().unwrap()).unwrap().len(), 32);
+        assert_eq!(B64.decode(j.y.as_deref().unwrap()).unwrap().len(), 32);
+
+        let (_, ed) = signer(EDDSA);
+        let j = ed.jwk();
+        assert_eq!((j.crv, j.n.is_none(), j.y.is_none()), (Some("Ed25519"), true, true));
+        assert_eq!(B64.decode(j.x.as_deref().unwrap()).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn thumbprint_matches_rfc_vectors() {
+        // RFC 7638 §3.1.
+        let rsa = PublicJwk {
+            kty: "RSA",
+            crv: None,
+            n: Some(
+                "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+                    .into(),
+            ),
+            e: Some("AQAB".into()),
+            x: None,
+            y: None,
+        };
+        assert_eq!(rsa.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        // RFC 8037 Appendix A.3.
+        let ed = PublicJwk {
+            kty: "OKP",
+            crv: Some("Ed25519"),
+            n: None,
+            e: None,
+            x: Some("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into()),
+            y: None,
+        };
+        assert_eq!(ed.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    }
+
+    #[test]
+    fn unknown_algorithms_are_refused() {
+        for alg in ["HS256", "none", "rs256", "ES384", ""] {
+            assert!(matches!(generate_key("r", alg, 0), Err(CoreError::Invalid(_))), "{alg}");
+        }
+        let (mut stored, _) = signer(ES256);
+        stored.algorithm = RS256.into();
+        assert!(Signer::from_stored(&stored).is_err(), "an EC key read as RSA");
     }
 }

@@ -41,7 +41,7 @@ impl Realm {
             enabled: true,
             access_token_lifespan: DEFAULT_ACCESS_TOKEN_LIFESPAN,
             not_before: 0,
-            default_signature_algorithm: "RS256".to_owned(),
+            default_signature_algorithm: crate::keys::RS256.to_owned(),
             ssl_required: "external".to_owned(),
             attributes: BTreeMap::new(),
         })
@@ -53,13 +53,13 @@ impl Realm {
         if self.access_token_lifespan < 1 || self.access_token_lifespan > 31_536_000 {
             return Err(CoreError::Invalid("accessTokenLifespan must be between 1 second and 1 year".into()));
         }
-        if self.default_signature_algorithm != "RS256" {
-            return Err(CoreError::Invalid(format!(
-                "defaultSignatureAlgorithm {} is not supported (supported: RS256)",
-                self.default_signature_algorithm
-            )));
-        }
+        self.signature_algorithm()?;
         Ok(())
+    }
+
+    /// The JWS algorithm of new tokens; `Invalid` unless RS256, ES256 or EdDSA.
+    pub fn signature_algorithm(&self) -> CoreResult<crate::keys::Algorithm> {
+        self.default_signature_algorithm.parse()
     }
 }
 
@@ -74,5 +74,25 @@ pub fn validate_realm_name(name: &str) -> CoreResult<()> {
         Ok(())
     } else {
         Err(CoreError::Invalid("realm name must be 1-255 characters of letters, digits, '-', '_' or '.'".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_algorithms() {
+        let mut r = Realm::new("r").unwrap();
+        assert_eq!(r.default_signature_algorithm, "RS256");
+        for alg in ["RS256", "ES256", "EdDSA"] {
+            r.default_signature_algorithm = alg.into();
+            assert!(r.validate().is_ok(), "{alg}");
+            assert_eq!(r.signature_algorithm().unwrap().as_str(), alg);
+        }
+        for alg in ["HS256", "none", "es256", "PS256", ""] {
+            r.default_signature_algorithm = alg.into();
+            assert!(matches!(r.validate(), Err(CoreError::Invalid(_))), "{alg}");
+        }
     }
 }

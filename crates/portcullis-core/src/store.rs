@@ -61,6 +61,8 @@ pub trait RealmStore: Send + Sync {
     async fn realm_default_scopes(&self, realm_id: &str) -> CoreResult<Vec<(String, bool)>>;
     /// Signing keys, active first, newest first.
     async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>>;
+    /// Adds a key to a realm (for instance of a newly chosen algorithm); existing keys stay.
+    async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()>;
     /// Whether the database answers.
     async fn ping(&self) -> CoreResult<()>;
 }
@@ -152,6 +154,14 @@ pub trait UserStore: Send + Sync {
     async fn set_password_hash(&self, user_id: &str, phc: &str) -> CoreResult<()>;
 }
 
+/// Tells other instances sharing the database that a realm changed, so they drop their
+/// cached copy (PostgreSQL `NOTIFY`; nothing to do for a single-instance database).
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Announces a change to `realm_name` after it was committed.
+    async fn publish_change(&self, realm_name: &str) -> CoreResult<()>;
+}
+
 /// Everything the server needs.
-pub trait Store: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore {}
-impl<T: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore> Store for T {}
+pub trait Store: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + ChangeFeed {}
+impl<T: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + ChangeFeed> Store for T {}

@@ -76,6 +76,15 @@ impl User {
         if self.service_account_client_id.is_none() {
             normalize_username(&self.username)?;
         }
+        // Control characters (NUL above all, which PostgreSQL text cannot hold) have no
+        // place in names or addresses.
+        for (field, value) in [("email", &self.email), ("firstName", &self.first_name), ("lastName", &self.last_name)] {
+            if value.as_deref().is_some_and(|v| v.chars().any(char::is_control) || v.len() > 255) {
+                return Err(CoreError::Invalid(format!(
+                    "{field} must be at most 255 characters without control characters"
+                )));
+            }
+        }
         if let Some(email) = &self.email {
             if !email.is_empty() && !is_plausible_email(email) {
                 return Err(CoreError::Invalid(format!("invalid email address '{email}'")));

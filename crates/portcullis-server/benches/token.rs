@@ -1,6 +1,6 @@
 //! Micro-benchmarks of the token endpoint's hot path, through the public core APIs the
-//! handler calls (`oauth::token::token`): claims building, RS256 signing, client
-//! authentication, and building the JWKS document.
+//! handler calls (`oauth::token::token`): claims building, signing with each realm
+//! algorithm (RS256, ES256, EdDSA), client authentication, and building the JWKS document.
 //!
 //!   cargo bench -p portcullis-server --bench token
 //!   cargo bench -p portcullis-server --bench token -- --warm-up-time 1 --measurement-time 3
@@ -58,12 +58,15 @@ fn bench_context() -> ClientContext {
     }
 }
 
-fn signer() -> Signer {
-    Signer::from_stored(&keys::generate_key("bench", NOW).unwrap()).unwrap()
+fn signer(alg: &str) -> Signer {
+    Signer::from_stored(&keys::generate_key("bench", alg, NOW).unwrap()).unwrap()
 }
 
+/// The realm algorithms, as named in the benchmark ids.
+const ALGORITHMS: [(&str, &str); 3] = [(keys::RS256, "rs256"), (keys::ES256, "es256"), (keys::EDDSA, "eddsa")];
+
 /// What the token handler does after authentication: a fresh `jti`, scope parsing, the
-/// client-credentials policy and claims; with `sign`, the RS256 JWS too.
+/// client-credentials policy and claims; with `sign`, the JWS too.
 fn mint(ctx: &ClientContext, resources: &[String], signer: Option<&Signer>) -> usize {
     let jti = portcullis_core::new_id();
     let params = TokenParams { issuer: ISSUER, now: NOW, jti: &jti, resources };
@@ -77,23 +80,27 @@ fn mint(ctx: &ClientContext, resources: &[String], signer: Option<&Signer>) -> u
 
 fn token_minting(c: &mut Criterion) {
     let ctx = bench_context();
-    let signer = signer();
     let resources = vec![RESOURCE.to_owned()];
-
-    // Sanity: the token is what the server would issue, and it verifies.
     let jti = portcullis_core::new_id();
     let params = TokenParams { issuer: ISSUER, now: NOW, jti: &jti, resources: &resources };
     let (issued, scope) = grant::client_credentials::issue(&ctx, &[SCOPE], &params).unwrap();
-    let jwt = signer.sign(&issued.claims).unwrap();
-    let claims: serde_json::Value = keys::verify(&jwt, &[(signer.kid(), signer.public_der())]).unwrap();
-    assert_eq!(claims["aud"], RESOURCE);
     assert!(scope.split(' ').any(|s| s == SCOPE), "scope {scope}");
-    eprintln!("token: {} chars, {} claims, scope \"{scope}\"", jwt.len(), issued.claims.len());
 
     let mut g = c.benchmark_group("token");
-    g.bench_function("mint_and_sign_rs256", |b| b.iter(|| mint(black_box(&ctx), black_box(&resources), Some(&signer))));
     g.bench_function("claims_only", |b| b.iter(|| mint(black_box(&ctx), black_box(&resources), None)));
-    g.bench_function("sign_only_rs256", |b| b.iter(|| signer.sign(black_box(&issued.claims)).unwrap()));
+    for (alg, name) in ALGORITHMS {
+        let signer = signer(alg);
+        // Sanity: the token is what the server would issue, and it verifies.
+        let jwt = signer.sign(&issued.claims).unwrap();
+        let claims: serde_json::Value = keys::verify(&jwt, &[signer.verify_key()]).unwrap();
+        assert_eq!(claims["aud"], RESOURCE);
+        eprintln!("{alg} token: {} chars, {} claims, scope \"{scope}\"", jwt.len(), issued.claims.len());
+
+        g.bench_function(format!("mint_and_sign_{name}"), |b| {
+            b.iter(|| mint(black_box(&ctx), black_box(&resources), Some(&signer)))
+        });
+        g.bench_function(format!("sign_only_{name}"), |b| b.iter(|| signer.sign(black_box(&issued.claims)).unwrap()));
+    }
     g.finish();
 }
 
@@ -111,11 +118,13 @@ fn client_authentication(c: &mut Criterion) {
 }
 
 fn jwks(c: &mut Criterion) {
-    let one = [Arc::new(signer())];
-    let two = [Arc::new(signer()), Arc::new(signer())];
+    let one = [Arc::new(signer(keys::RS256))];
+    let two = [Arc::new(signer(keys::RS256)), Arc::new(signer(keys::RS256))];
+    let mixed = ALGORITHMS.map(|(alg, _)| Arc::new(signer(alg)));
     let mut g = c.benchmark_group("jwks");
     g.bench_function("build_json_1_key", |b| b.iter(|| jwks_json(black_box(&one))));
     g.bench_function("build_json_2_keys", |b| b.iter(|| jwks_json(black_box(&two))));
+    g.bench_function("build_json_3_algorithms", |b| b.iter(|| jwks_json(black_box(&mixed))));
     g.finish();
 }
 

@@ -2,7 +2,8 @@
 //! Keycloak bootstraps, so that admin tooling logs in unchanged.
 
 use portcullis_core::client::Client;
-use portcullis_core::error::CoreResult;
+use portcullis_core::defaults::RealmSeed;
+use portcullis_core::error::{CoreError, CoreResult};
 use portcullis_core::realm::Realm;
 use portcullis_core::role::Role;
 use portcullis_core::store::ClientSeed;
@@ -32,29 +33,44 @@ pub async fn run(state: &AppState) -> CoreResult<()> {
         return Ok(());
     };
     let now = crate::oauth::now();
-    let (seed, key, hash) = tokio::task::spawn_blocking(move || -> CoreResult<_> {
+    let (seed, key) = tokio::task::spawn_blocking(move || -> CoreResult<_> {
         let mut realm = Realm::new(MASTER_REALM)?;
         realm.display_name = Some("Portcullis".into());
         realm.access_token_lifespan = MASTER_TOKEN_LIFESPAN;
-        Ok((defaults::realm_seed(realm)?, keys::generate_key(MASTER_REALM, now)?, password::hash_password(&pw)?))
+        let key = keys::generate_key(MASTER_REALM, &realm.default_signature_algorithm, now)?;
+        Ok((master_seed(realm, &username, &password::hash_password(&pw)?, now)?, key))
     })
     .await
     .map_err(|e| portcullis_core::CoreError::Crypto(e.to_string()))??;
-    let default_roles = seed.roles[0].id.clone();
-    let scopes = seed.realm_default_scopes.clone();
-    store.create_realm(&seed, &key).await?;
+    // One transaction: when instances start together on one database, exactly one creates
+    // the realm and the others see the conflict.
+    match store.create_realm(&seed, &key).await {
+        Ok(()) => {
+            tracing::info!(username = %seed.users[0].0.username, "bootstrap: created master realm, admin user and admin-cli client");
+            Ok(())
+        }
+        Err(CoreError::Conflict(_)) => {
+            tracing::info!("bootstrap: another instance created the master realm first");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
 
+/// The master realm with the `admin` role, the admin user and the `admin-cli` client.
+fn master_seed(realm: Realm, username: &str, password_hash: &str, now: i64) -> CoreResult<RealmSeed> {
+    let mut seed = defaults::realm_seed(realm)?;
     let admin_role = Role::new_realm_role(MASTER_REALM, ADMIN_ROLE, Some("${role_admin}".into()))?;
-    store.create_role(&admin_role).await?;
-    let admin = User::new(MASTER_REALM, &username, now * 1000)?;
-    store.create_user(&admin, Some(&hash), &[default_roles, admin_role.id.clone()]).await?;
+    let admin = User::new(MASTER_REALM, username, now * 1000)?;
+    let roles = vec![seed.roles[0].id.clone(), admin_role.id.clone()];
+    seed.roles.push(admin_role);
+    seed.users.push((admin, Some(password_hash.to_owned()), roles));
 
     let mut cli = Client::new(MASTER_REALM, "admin-cli")?;
     cli.name = Some("${client_admin-cli}".into());
     cli.public_client = true;
     cli.standard_flow_enabled = false;
     cli.direct_access_grants_enabled = true;
-    store.create_client(&ClientSeed { client: cli, service_account: None, scopes }).await?;
-    tracing::info!(username = %admin.username, "bootstrap: created master realm, admin user and admin-cli client");
-    Ok(())
+    seed.clients.push(ClientSeed { client: cli, service_account: None, scopes: seed.realm_default_scopes.clone() });
+    Ok(seed)
 }

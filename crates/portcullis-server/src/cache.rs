@@ -1,14 +1,24 @@
 //! In-memory cache of what the token endpoint needs, so that a known client costs no
-//! database read. Admin writes invalidate a whole realm: entries are detached from the map
-//! at once, so a load that raced with a write can only fill a detached entry and is never
-//! served.
+//! database read.
+//!
+//! Freshness: an admin write invalidates its realm here and, through the store's change
+//! feed (PostgreSQL `NOTIFY`), on every other instance. Entries also expire after a TTL so
+//! that a lost notification cannot keep stale data longer than that. An expired entry is
+//! refreshed by one request while the others keep using it; when the database cannot be
+//! reached, entries keep serving until they are `max_stale` old.
+//!
+//! Races: invalidation detaches a realm's entry from the map, so a client load that raced
+//! with a write fills a detached entry; a realm load that started before an invalidation
+//! is not inserted (generation check).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use portcullis_core::context::ClientContext;
 use portcullis_core::error::{CoreError, CoreResult};
-use portcullis_core::keys::{Signer, StoredKey};
+use portcullis_core::keys::{Signer, StoredKey, VerifyKey};
 use portcullis_core::mappers::Subject;
 use portcullis_core::realm::Realm;
 use portcullis_core::store::Store;
@@ -25,12 +35,29 @@ pub struct RealmEntry {
     /// The JWKS document, serialized once.
     pub jwks_json: bytes::Bytes,
     clients: RwLock<HashMap<String, Arc<ClientContext>>>,
+    loaded_at: Instant,
+    refreshing: AtomicBool,
 }
 
 impl RealmEntry {
-    /// `(kid, public DER)` pairs for [`portcullis_core::keys::verify`].
-    pub fn verify_keys(&self) -> Vec<(&str, &[u8])> {
-        self.verifiers.iter().map(|s| (s.kid(), s.public_der())).collect()
+    /// The public keys for [`portcullis_core::keys::verify`], each bound to its algorithm.
+    pub fn verify_keys(&self) -> Vec<VerifyKey<'_>> {
+        self.verifiers.iter().map(|s| s.verify_key()).collect()
+    }
+}
+
+/// How long cached data may live.
+#[derive(Debug, Clone, Copy)]
+pub struct CachePolicy {
+    /// Age after which an entry is refreshed from the database.
+    pub ttl: Duration,
+    /// Age up to which an entry keeps serving while the database is unreachable.
+    pub max_stale: Duration,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        Self { ttl: Duration::from_secs(30), max_stale: Duration::from_secs(300) }
     }
 }
 
@@ -38,6 +65,8 @@ impl RealmEntry {
 #[derive(Default)]
 pub struct Cache {
     realms: RwLock<HashMap<String, Arc<RealmEntry>>>,
+    policy: CachePolicy,
+    generation: AtomicU64,
 }
 
 fn poisoned() -> CoreError {
@@ -45,16 +74,45 @@ fn poisoned() -> CoreError {
 }
 
 impl Cache {
+    /// An empty cache with the given policy.
+    pub fn new(policy: CachePolicy) -> Self {
+        Self { policy, ..Self::default() }
+    }
+
     /// The realm named `name`, loading it on a miss; `None` if it does not exist.
     pub async fn realm(&self, store: &dyn Store, name: &str) -> CoreResult<Option<Arc<RealmEntry>>> {
-        if let Some(e) = self.realms.read().map_err(|_| poisoned())?.get(name) {
-            return Ok(Some(e.clone()));
+        let cached = self.realms.read().map_err(|_| poisoned())?.get(name).cloned();
+        if let Some(e) = &cached {
+            // Fresh, or another request is already refreshing it: serve what we have.
+            if e.loaded_at.elapsed() < self.policy.ttl || e.refreshing.swap(true, Ordering::AcqRel) {
+                return Ok(cached);
+            }
         }
-        let Some(realm) = store.realm_by_name(name).await? else { return Ok(None) };
-        let keys = store.signing_keys(&realm.id).await?;
-        let entry = Arc::new(build_entry(realm, &keys)?);
-        self.realms.write().map_err(|_| poisoned())?.entry(name.to_owned()).or_insert_with(|| entry.clone());
-        Ok(Some(entry))
+        let generation = self.generation.load(Ordering::Acquire);
+        match load_realm(store, name).await {
+            Ok(loaded) => {
+                let mut map = self.realms.write().map_err(|_| poisoned())?;
+                // A load that overlapped an invalidation may hold data from before the
+                // write: answer this request with it, but do not keep it.
+                if self.generation.load(Ordering::Acquire) == generation {
+                    match &loaded {
+                        Some(e) => map.insert(name.to_owned(), e.clone()),
+                        None => map.remove(name),
+                    };
+                }
+                Ok(loaded)
+            }
+            Err(err) => {
+                if let Some(e) = &cached {
+                    e.refreshing.store(false, Ordering::Release);
+                    if matches!(err, CoreError::Unavailable(_)) && e.loaded_at.elapsed() < self.policy.max_stale {
+                        tracing::warn!(realm = name, error = %err, "database unavailable; serving cached realm");
+                        return Ok(cached);
+                    }
+                }
+                Err(err)
+            }
+        }
     }
 
     /// The context of `client_id` in `entry`'s realm, loading it on a miss.
@@ -75,21 +133,51 @@ impl Cache {
 
     /// Drops everything cached for a realm (after any admin write that touches it).
     pub fn invalidate(&self, realm_name: &str) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut m) = self.realms.write() {
             m.remove(realm_name);
         }
     }
+
+    /// Drops everything (when change notifications may have been missed).
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut m) = self.realms.write() {
+            m.clear();
+        }
+    }
+}
+
+async fn load_realm(store: &dyn Store, name: &str) -> CoreResult<Option<Arc<RealmEntry>>> {
+    let Some(realm) = store.realm_by_name(name).await? else { return Ok(None) };
+    let keys = store.signing_keys(&realm.id).await?;
+    Ok(Some(Arc::new(build_entry(realm, &keys)?)))
 }
 
 fn build_entry(realm: Realm, keys: &[StoredKey]) -> CoreResult<RealmEntry> {
     let verifiers = keys.iter().map(|k| Signer::from_stored(k).map(Arc::new)).collect::<CoreResult<Vec<_>>>()?;
+    // The newest active key of the realm's algorithm (keys come active first, newest
+    // first); any active key if that algorithm has none, which the admin API prevents.
+    let alg = &realm.default_signature_algorithm;
     let signer = keys
         .iter()
-        .position(|k| k.active)
+        .position(|k| k.active && k.algorithm == *alg)
+        .or_else(|| {
+            tracing::warn!(realm = %realm.name, %alg, "no active signing key of the realm's algorithm");
+            keys.iter().position(|k| k.active)
+        })
         .and_then(|i| verifiers.get(i).cloned())
         .ok_or_else(|| CoreError::Storage(format!("realm {} has no active signing key", realm.name)))?;
     let jwks_json = jwks_json(&verifiers)?;
-    Ok(RealmEntry { realm, signer, verifiers, jwks_json, clients: RwLock::default() })
+    Ok(RealmEntry {
+        realm,
+        signer,
+        verifiers,
+        jwks_json,
+        clients: RwLock::default(),
+        loaded_at: Instant::now(),
+        refreshing: AtomicBool::new(false),
+    })
 }
 
 /// The JWKS document (RFC 7517) of a realm's keys, serialized once per realm load.
@@ -97,14 +185,17 @@ pub fn jwks_json(signers: &[Arc<Signer>]) -> CoreResult<bytes::Bytes> {
     let keys = signers
         .iter()
         .map(|s| {
-            let (n, e) = s.public_jwk_parts();
+            let j = s.jwk();
             Jwk {
                 kid: s.kid().to_owned(),
-                kty: "RSA".into(),
-                alg: portcullis_core::keys::RS256.into(),
+                kty: j.kty.into(),
+                alg: s.algorithm().as_str().into(),
                 use_: "sig".into(),
-                n: n.to_owned(),
-                e: e.to_owned(),
+                crv: j.crv.map(Into::into),
+                n: j.n.clone(),
+                e: j.e.clone(),
+                x: j.x.clone(),
+                y: j.y.clone(),
             }
         })
         .collect();

@@ -12,6 +12,10 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// First-start admin `(username, password)`.
     pub bootstrap_admin: Option<(String, String)>,
+    /// Cache lifetimes of the token path.
+    pub cache: crate::cache::CachePolicy,
+    /// Maximum database connections; `None` for the backend's default.
+    pub db_pool_size: Option<u32>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -21,20 +25,15 @@ impl std::fmt::Debug for ServerConfig {
             .field("relative_path", &self.relative_path)
             .field("public_url", &self.public_url)
             .field("bootstrap_admin", &self.bootstrap_admin.as_ref().map(|(u, _)| (u, "***")))
+            .field("cache", &self.cache)
+            .field("db_pool_size", &self.db_pool_size)
             .finish()
     }
 }
 
-/// Hides a password in a URL (`scheme://user:pass@host`) for logs.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
-            Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
-            None => url.to_owned(),
-        },
-        _ => url.to_owned(),
-    }
-}
+/// Hides a password in a URL (`scheme://user:pass@host`) for logs; shared with the
+/// store's start-up errors.
+pub use portcullis_store::redact_url;
 
 /// Normalizes `--http-relative-path`: leading `/`, no trailing `/`, `/` means none.
 pub fn normalize_relative_path(p: &str) -> Result<String, String> {

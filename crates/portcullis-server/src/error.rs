@@ -22,6 +22,11 @@ impl From<OAuthError> for OAuthResponseError {
 
 impl From<CoreError> for OAuthResponseError {
     fn from(e: CoreError) -> Self {
+        if let CoreError::Unavailable(detail) = &e {
+            tracing::warn!(error = %detail, "token endpoint: database unavailable");
+            return OAuthError::new(OAuthErrorCode::TemporarilyUnavailable, "the server cannot reach its database")
+                .into();
+        }
         tracing::error!(error = %e, "token endpoint failure");
         OAuthError::new(OAuthErrorCode::ServerError, "internal error").into()
     }
@@ -36,6 +41,7 @@ impl IntoResponse for OAuthResponseError {
             // the response code then does not depend on how the wrong secret was sent.
             OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         let mut resp =
@@ -44,6 +50,9 @@ impl IntoResponse for OAuthResponseError {
         let headers = resp.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if code == OAuthErrorCode::TemporarilyUnavailable {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if code == OAuthErrorCode::InvalidClient && self.basic_auth_used {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"portcullis\""));
         }
@@ -69,6 +78,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// 415.
     UnsupportedMediaType(String),
+    /// 503; the database cannot be reached. The detail is logged, never sent.
+    Unavailable(String),
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -98,6 +109,7 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(m) => Self::NotFound(m),
             CoreError::Conflict(m) => Self::Conflict(m),
             CoreError::Invalid(m) => Self::BadRequest(m),
+            CoreError::Unavailable(m) => Self::Unavailable(m),
             CoreError::Storage(m) | CoreError::Crypto(m) => Self::Internal(m),
         }
     }
@@ -113,6 +125,14 @@ impl IntoResponse for ApiError {
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             Self::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", m),
             Self::UnsupportedMediaType(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m),
+            Self::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "admin API: database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the server cannot reach its database".to_owned(),
+                )
+            }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "admin API failure");
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal server error".to_owned())
@@ -122,6 +142,9 @@ impl IntoResponse for ApiError {
             (status, axum::Json(json!({"error": kind, "error_description": msg, "errorMessage": msg}))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         resp
     }

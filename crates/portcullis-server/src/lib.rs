@@ -16,10 +16,11 @@ mod state;
 use std::future::Future;
 use std::sync::Arc;
 
-use portcullis_store::SqlStore;
+use portcullis_store::notify::Change;
+use portcullis_store::{SqlStore, StoreOptions};
 use tokio::net::TcpListener;
 
-pub use cache::jwks_json;
+pub use cache::{jwks_json, CachePolicy};
 pub use config::ServerConfig;
 pub use state::AppState;
 
@@ -39,8 +40,21 @@ pub enum StartError {
 
 /// Opens the store, bootstraps an empty database, and returns the state and router.
 pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), StartError> {
-    let store = SqlStore::connect(&config.database_url).await.map_err(StartError::Database)?;
+    let options = StoreOptions { max_connections: config.db_pool_size };
+    let store = SqlStore::connect_with(&config.database_url, &options).await.map_err(StartError::Database)?;
+    let listener = store.change_listener().await.map_err(StartError::Database)?;
     let state = AppState::new(Arc::new(store), config);
+    if let Some(mut listener) = listener {
+        let cache = state.cache.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.next().await {
+                    Change::Realm(realm) => cache.invalidate(&realm),
+                    Change::Unknown => cache.clear(),
+                }
+            }
+        });
+    }
     bootstrap::run(&state).await.map_err(StartError::Bootstrap)?;
     let app = app(state.clone());
     Ok((state, app))

@@ -22,6 +22,33 @@ async fn insert_service_account(tx: &mut Transaction<'_, Any>, sa: &(User, Vec<S
     crate::roles::map_roles(tx, &sa.0.id, &sa.1).await
 }
 
+/// Inserts a client with its service account and scope links.
+pub(crate) async fn insert_client(tx: &mut Transaction<'_, Any>, seed: &ClientSeed) -> CoreResult<()> {
+    let c = &seed.client;
+    sqlx::query("INSERT INTO clients (id, realm_id, client_id, secret, data) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&c.id)
+        .bind(&c.realm_id)
+        .bind(&c.client_id)
+        .bind(c.secret.clone())
+        .bind(to_json(c)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err(&conflict(&c.client_id)))?;
+    if let Some(sa) = &seed.service_account {
+        insert_service_account(tx, sa).await?;
+    }
+    for (scope_id, is_default) in &seed.scopes {
+        sqlx::query("INSERT INTO client_scope_links (client_id, scope_id, is_default) VALUES ($1, $2, $3)")
+            .bind(&c.id)
+            .bind(scope_id)
+            .bind(flag(*is_default))
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ClientStore for SqlStore {
     async fn list_clients(&self, realm_id: &str, client_id: Option<&str>) -> CoreResult<Vec<Client>> {
@@ -65,29 +92,8 @@ impl ClientStore for SqlStore {
     }
 
     async fn create_client(&self, seed: &ClientSeed) -> CoreResult<()> {
-        let c = &seed.client;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("INSERT INTO clients (id, realm_id, client_id, secret, data) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&c.id)
-            .bind(&c.realm_id)
-            .bind(&c.client_id)
-            .bind(c.secret.clone())
-            .bind(to_json(c)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err(&conflict(&c.client_id)))?;
-        if let Some(sa) = &seed.service_account {
-            insert_service_account(&mut tx, sa).await?;
-        }
-        for (scope_id, is_default) in &seed.scopes {
-            sqlx::query("INSERT INTO client_scope_links (client_id, scope_id, is_default) VALUES ($1, $2, $3)")
-                .bind(&c.id)
-                .bind(scope_id)
-                .bind(flag(*is_default))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
+        insert_client(&mut tx, seed).await?;
         tx.commit().await.map_err(db_err)
     }
 

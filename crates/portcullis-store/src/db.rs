@@ -2,47 +2,58 @@ use std::str::FromStr;
 
 use portcullis_core::error::{CoreError, CoreResult};
 use serde::{de::DeserializeOwned, Serialize};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyPool, ConnectOptions, Connection as _};
+
+use crate::backend::{redact_url, Backend, StoreOptions};
 
 /// The SQL store. Cheap to clone (a pool handle).
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    /// Tags this process's change notifications so that it ignores its own.
+    pub(crate) instance_id: std::sync::Arc<str>,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
 impl SqlStore {
-    /// Connects to `url` (`sqlite://...`) and runs pending migrations.
+    /// Connects to `url` (`sqlite://...` or `postgres://...`) with the backend's default
+    /// pool size and runs pending migrations.
     pub async fn connect(url: &str) -> CoreResult<Self> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// Connects to `url` and runs pending migrations. Errors name the URL, password hidden.
+    pub async fn connect_with(url: &str, opts: &StoreOptions) -> CoreResult<Self> {
         sqlx::any::install_default_drivers();
-        if !url.starts_with("sqlite:") {
-            return Err(CoreError::Invalid(format!(
-                "unsupported database URL scheme in '{}': this release supports sqlite:",
-                url.split(':').next().unwrap_or_default()
-            )));
-        }
+        let backend = Backend::from_url(url)?;
+        let shown = redact_url(url);
         let options = AnyConnectOptions::from_str(url)
-            .map_err(|e| CoreError::Invalid(format!("invalid database URL: {e}")))?
+            .map_err(|e| CoreError::Invalid(format!("invalid database URL {shown}: {e}")))?
             .disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL lets readers proceed during a write; set per connection as it is
-                    // cheap and idempotent.
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
-                    Ok(())
-                })
-            })
+        // One plain connection first: the pool retries a refused connection until its
+        // acquire timeout and then only says that it timed out; start-up wants the cause.
+        let probe = options
+            .connect()
+            .await
+            .map_err(|e| CoreError::Storage(format!("cannot connect to the database at {shown}: {e}")))?;
+        let _ = probe.close().await;
+        let pool = backend
+            .pool_options(opts.max_connections.unwrap_or(backend.default_pool_size()).max(1))
             .connect_with(options)
             .await
-            .map_err(|e| CoreError::Storage(format!("cannot open database: {e}")))?;
-        SQLITE_MIGRATIONS.run(&pool).await.map_err(|e| CoreError::Storage(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+            .map_err(|e| CoreError::Storage(format!("cannot open the database at {shown}: {e}")))?;
+        backend
+            .migrator()
+            .run(&pool)
+            .await
+            .map_err(|e| CoreError::Storage(format!("migration of the database at {shown} failed: {e}")))?;
+        Ok(Self { pool, backend, instance_id: portcullis_core::new_id().replace('-', "").into() })
+    }
+
+    /// The database behind this store.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -55,13 +66,38 @@ impl SqlStore {
 pub(crate) fn map_err(what: &str) -> impl Fn(sqlx::Error) -> CoreError + '_ {
     move |e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => CoreError::Conflict(what.to_owned()),
-        _ => CoreError::Storage(e.to_string()),
+        _ => db_err(e),
     }
 }
 
-/// Maps a driver error with no expected constraint.
+/// Maps a driver error with no expected constraint. Failures to reach the database are
+/// `Unavailable` (503), everything else `Storage` (500).
 pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
-    CoreError::Storage(e.to_string())
+    let unreachable = match &e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL class 08 (connection exception), 57P0x (shutdown, cannot connect now),
+        // 53300 (too many connections), 55000 at connect (database not accepting
+        // connections, e.g. under maintenance); SQLite busy/locked after the busy timeout.
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "55000" || c == "5" || c == "6"
+        }),
+        _ => false,
+    };
+    // Class 22 (data exception, e.g. a NUL byte in text on PostgreSQL): the input is at
+    // fault, not the server. Validation should have caught it; this is the backstop.
+    let bad_input =
+        matches!(&e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c.len() == 5 && c.starts_with("22")));
+    if unreachable {
+        CoreError::Unavailable(e.to_string())
+    } else if bad_input {
+        CoreError::Invalid("a value contains characters the database cannot store".into())
+    } else {
+        CoreError::Storage(e.to_string())
+    }
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> CoreResult<String> {

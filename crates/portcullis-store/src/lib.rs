@@ -1,12 +1,17 @@
 //! sqlx implementation of the Portcullis store traits. Queries run through sqlx's `Any`
-//! driver with `$n` placeholders so the same SQL serves SQLite and, later, PostgreSQL;
-//! the backend is chosen once, from the database URL.
+//! driver with `$n` placeholders so the same SQL serves SQLite and PostgreSQL; the
+//! backend (migrations, connection set-up) is chosen once, from the database URL.
 
+mod backend;
 mod clients;
 mod db;
+pub mod notify;
 mod realms;
 mod roles;
 mod scopes;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod users;
 
+pub use backend::{redact_url, Backend, StoreOptions};
 pub use db::SqlStore;

@@ -8,6 +8,19 @@ use sqlx::Row;
 
 use crate::db::{db_err, flag, from_json, map_err, to_json, SqlStore};
 
+fn insert_signing_key(key: &StoredKey) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, realm_id, algorithm, private_key, created_at, active) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&key.kid)
+    .bind(&key.realm_id)
+    .bind(&key.algorithm)
+    .bind(key.private_pkcs8.clone())
+    .bind(key.created_at)
+    .bind(flag(key.active))
+}
+
 #[async_trait]
 impl RealmStore for SqlStore {
     async fn list_realms(&self) -> CoreResult<Vec<Realm>> {
@@ -57,20 +70,19 @@ impl RealmStore for SqlStore {
                 .await
                 .map_err(db_err)?;
         }
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, realm_id, algorithm, private_key, created_at, active) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&key.kid)
-        .bind(&key.realm_id)
-        .bind(&key.algorithm)
-        .bind(key.private_pkcs8.clone())
-        .bind(key.created_at)
-        .bind(flag(key.active))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        insert_signing_key(key).execute(&mut *tx).await.map_err(db_err)?;
+        for (user, hash, roles) in &seed.users {
+            crate::users::insert_user_with(&mut tx, user, hash.as_deref(), roles).await?;
+        }
+        for client in &seed.clients {
+            crate::clients::insert_client(&mut tx, client).await?;
+        }
         tx.commit().await.map_err(db_err)
+    }
+
+    async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()> {
+        let conflict = format!("signing key {} exists", key.kid);
+        insert_signing_key(key).execute(&self.pool).await.map_err(map_err(&conflict)).map(|_| ())
     }
 
     async fn update_realm(&self, realm: &Realm) -> CoreResult<()> {

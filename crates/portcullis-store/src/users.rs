@@ -29,6 +29,25 @@ pub(crate) async fn insert_user(tx: &mut Transaction<'_, Any>, user: &User) -> C
     Ok(())
 }
 
+/// Inserts a user with an optional password hash and role mappings.
+pub(crate) async fn insert_user_with(
+    tx: &mut Transaction<'_, Any>,
+    user: &User,
+    password_hash: Option<&str>,
+    role_ids: &[String],
+) -> CoreResult<()> {
+    insert_user(tx, user).await?;
+    if let Some(h) = password_hash {
+        sqlx::query("INSERT INTO credentials (user_id, type, secret_data) VALUES ($1, 'password', $2)")
+            .bind(&user.id)
+            .bind(h)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    crate::roles::map_roles(tx, &user.id, role_ids).await
+}
+
 /// Escapes LIKE wildcards so a search for `a_b` matches only `a_b`.
 fn like_pattern(s: &str, exact: bool) -> String {
     let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -119,16 +138,7 @@ impl UserStore for SqlStore {
 
     async fn create_user(&self, user: &User, password_hash: Option<&str>, role_ids: &[String]) -> CoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        insert_user(&mut tx, user).await?;
-        if let Some(h) = password_hash {
-            sqlx::query("INSERT INTO credentials (user_id, type, secret_data) VALUES ($1, 'password', $2)")
-                .bind(&user.id)
-                .bind(h)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        crate::roles::map_roles(&mut tx, &user.id, role_ids).await?;
+        insert_user_with(&mut tx, user, password_hash, role_ids).await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -23,8 +23,6 @@ pub struct ProviderMetadata {
     pub subject_types_supported: Vec<String>,
     /// Access/ID token signing algorithms.
     pub id_token_signing_alg_values_supported: Vec<String>,
-    /// RFC 9068 style hint of how access tokens are signed.
-    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     /// Claims that can appear in tokens.
     pub claims_supported: Vec<String>,
 }

@@ -491,3 +491,18 @@ fn duplicate_email_is_409_like_keycloak() {
         204
     );
 }
+
+#[test]
+fn control_characters_in_user_fields_are_400() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("cc");
+    for body in [
+        json!({"username": "nul", "email": "a\u{0}b@example.com"}),
+        json!({"username": "nul2", "firstName": "x\u{0}y"}),
+        json!({"username": "nul3", "lastName": "line\nbreak"}),
+    ] {
+        let r = admin.post("/admin/realms/cc/users", &body);
+        assert_eq!(r.status(), 400, "{body}");
+    }
+}

@@ -38,6 +38,23 @@ fn bad_flags_fail_with_usage_errors() {
 }
 
 #[test]
+fn unreachable_database_is_reported_without_its_password() {
+    // Port 1 refuses at once: the error comes from the first connection, not a pool timeout.
+    let url = "postgres://portcullis:s3cret@127.0.0.1:1/db";
+    let o = run(&["serve", "--http-addr", "127.0.0.1:0", "--database-url", url]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot connect to the database at postgres://portcullis:***@127.0.0.1:1/db"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("s3cret"), "{}", stderr(&o));
+
+    let o = run(&["serve", "--http-addr", "127.0.0.1:0", "--database-url", url, "--db-pool-size", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
 fn unwritable_data_dir_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
@@ -69,6 +86,7 @@ fn help_lists_env_vars() {
         "PORTCULLIS_HTTP_ADDR",
         "PORTCULLIS_DATA_DIR",
         "PORTCULLIS_DATABASE_URL",
+        "PORTCULLIS_DB_POOL_SIZE",
         "PORTCULLIS_HTTP_RELATIVE_PATH",
         "PORTCULLIS_PUBLIC_URL",
     ] {

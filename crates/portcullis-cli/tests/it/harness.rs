@@ -1,4 +1,9 @@
 //! Starts and stops the real binary; small helpers for HTTP calls.
+//!
+//! The backend: SQLite in the data dir by default; when `PORTCULLIS_TEST_POSTGRES_URL` is
+//! set, every server gets a fresh PostgreSQL database unless its `Opts` hand it the
+//! database of an earlier server (restarts), and the database is dropped with the last
+//! server holding it.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -8,23 +13,34 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use portcullis_store::testing::TestDatabase;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::{json, Value};
 
 pub const ADMIN_USER: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
+/// A PostgreSQL test database shared by the servers of one test; dropped with the last.
+pub type SharedDatabase = Arc<TestDatabase>;
+
 /// How to start a server.
 #[derive(Default, Clone)]
 pub struct Opts {
     /// Reuse this data dir (for restart tests); a fresh temp dir otherwise.
     pub data_dir: Option<PathBuf>,
+    /// Reuse this PostgreSQL database (restart tests pass the previous server's
+    /// `database` along with its data dir); a fresh one when PostgreSQL is tested.
+    pub database: Option<SharedDatabase>,
+    /// SQLite in the data dir even when PostgreSQL is tested (SQLite-specific behaviour).
+    pub sqlite: bool,
     /// `--http-relative-path`.
     pub relative_path: Option<String>,
     /// Skip the bootstrap admin variables.
     pub no_bootstrap: bool,
     /// More arguments after `serve`.
     pub extra_args: Vec<String>,
+    /// More environment variables.
+    pub extra_env: Vec<(String, String)>,
 }
 
 /// A running server.
@@ -34,6 +50,8 @@ pub struct Server {
     pub base: String,
     /// The data dir in use.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database in use; `None` for SQLite in the data dir.
+    pub database: Option<SharedDatabase>,
     _temp: Option<tempfile::TempDir>,
     /// Everything the server logged.
     pub log: Arc<Mutex<Vec<String>>>,
@@ -58,13 +76,23 @@ impl Server {
                 (Some(t), p)
             }
         };
+        // Also for a reused data dir, so that a restart test that forgets to pass the
+        // database along fails on PostgreSQL instead of quietly testing SQLite.
+        let database =
+            if opts.sqlite { None } else { opts.database.clone().or_else(|| TestDatabase::from_env().map(Arc::new)) };
         let mut cmd = Command::new(bin());
         cmd.args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"]).arg(&data_dir);
+        if let Some(db) = &database {
+            cmd.args(["--database-url", db.url()]);
+        }
         if let Some(rel) = &opts.relative_path {
             cmd.args(["--http-relative-path", rel]);
         }
         cmd.args(&opts.extra_args);
-        cmd.env_remove("PORTCULLIS_PUBLIC_URL").env_remove("PORTCULLIS_DATABASE_URL");
+        cmd.env_remove("PORTCULLIS_PUBLIC_URL")
+            .env_remove("PORTCULLIS_DATABASE_URL")
+            .env_remove("PORTCULLIS_DB_POOL_SIZE");
+        cmd.envs(opts.extra_env.iter().map(|(k, v)| (k, v)));
         if !opts.no_bootstrap {
             cmd.env("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER)
                 .env("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
@@ -99,7 +127,7 @@ impl Server {
         };
         let base = format!("http://{addr}{}", opts.relative_path.unwrap_or_default());
         let http = Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
-        Server { child: Some(child), base, data_dir, _temp: temp, log, http }
+        Server { child: Some(child), base, data_dir, database, _temp: temp, log, http }
     }
 
     /// Absolute URL of a path under the base.
@@ -149,6 +177,11 @@ impl Server {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The `--database-url` given to the server, if not SQLite in the data dir.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_deref().map(TestDatabase::url)
     }
 }
 

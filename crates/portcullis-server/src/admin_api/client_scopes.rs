@@ -56,7 +56,7 @@ pub async fn create(
     s.validate()?;
     check_mapper_names(&s)?;
     state.store.create_scope(&s).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}/client-scopes/{}", seg(&r.name), seg(&s.id))))
 }
 
@@ -83,7 +83,7 @@ pub async fn update(
     s.validate()?;
     check_mapper_names(&s)?;
     state.store.update_scope(&s).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,7 +97,7 @@ pub async fn delete(
     if !state.store.delete_scope(&r.id, &id).await? {
         return Err(ApiError::not_found("client scope"));
     }
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -129,7 +129,7 @@ async fn link(state: &AppState, realm_name: &str, id: &str, scope_id: &str, defa
     let c = client(state, &r, id).await?;
     let s = scope(state, &r, scope_id).await?;
     state.store.link_client_scope(&c.id, &s.id, default).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -138,7 +138,7 @@ async fn unlink(state: &AppState, realm_name: &str, id: &str, scope_id: &str, de
     let c = client(state, &r, id).await?;
     let s = scope(state, &r, scope_id).await?;
     state.store.unlink_client_scope(&c.id, &s.id, default).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -121,7 +121,7 @@ pub async fn create(
     let service_account =
         if c.service_accounts_enabled { Some(new_service_account(&state, &r, &c).await?) } else { None };
     state.store.create_client(&ClientSeed { client: c.clone(), service_account, scopes }).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}/clients/{}", seg(&r.name), seg(&c.id))))
 }
 
@@ -172,7 +172,7 @@ pub async fn update(
     if let Some(sa) = renamed_sa {
         state.store.update_user(&sa).await?;
     }
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,7 +186,7 @@ pub async fn delete(
     if !state.store.delete_client(&r.id, &id).await? {
         return Err(ApiError::not_found("client"));
     }
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -220,7 +220,7 @@ pub async fn regenerate_secret(
     }
     c.secret = Some(generate_secret());
     state.store.update_client(&c, None).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     secret_rep(&c)
 }
 

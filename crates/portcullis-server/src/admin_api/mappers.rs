@@ -65,7 +65,7 @@ impl Owner {
             Self::Client(c) => state.store.update_client(c, None).await?,
             Self::Scope(s) => state.store.update_scope(s).await?,
         }
-        state.cache.invalidate(&r.name);
+        state.changed(&r.name).await;
         Ok(())
     }
 }

@@ -38,7 +38,8 @@ pub async fn create(
     let now = crate::oauth::now();
     let realm_id = realm.id.clone();
     let (seed, key) = tokio::task::spawn_blocking(move || {
-        Ok::<_, portcullis_core::CoreError>((defaults::realm_seed(realm)?, keys::generate_key(&realm_id, now)?))
+        let key = keys::generate_key(&realm_id, &realm.default_signature_algorithm, now)?;
+        Ok::<_, portcullis_core::CoreError>((defaults::realm_seed(realm)?, key))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -52,7 +53,7 @@ pub async fn create(
         }
         other => other?,
     }
-    state.cache.invalidate(&name);
+    state.changed(&name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}", seg(&name))))
 }
 
@@ -78,9 +79,10 @@ pub async fn update(
     }
     apply_realm(rep, &mut r);
     r.validate()?;
+    ensure_signing_key(&state, &r).await?;
     state.store.update_realm(&r).await?;
-    state.cache.invalidate(&name);
-    state.cache.invalidate(&r.name);
+    state.changed(&name).await;
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,6 +93,26 @@ pub async fn delete(_: Admin, State(state): State<AppState>, Path(name): Path<St
     }
     let r = realm(&state, &name).await?;
     state.store.delete_realm(&r.id).await?;
-    state.cache.invalidate(&name);
+    state.changed(&name).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives `realm` an active key of its `defaultSignatureAlgorithm` if it has none. Older keys
+/// stay active (one per algorithm) and in the JWKS, so tokens signed before a switch keep
+/// verifying. Runs before the realm is saved, so no load sees the new algorithm without
+/// its key.
+async fn ensure_signing_key(state: &AppState, realm: &Realm) -> ApiResult<()> {
+    let alg = realm.signature_algorithm()?;
+    let keys = state.store.signing_keys(&realm.id).await?;
+    if keys.iter().any(|k| k.active && k.algorithm == alg.as_str()) {
+        return Ok(());
+    }
+    let now = crate::oauth::now();
+    let realm_id = realm.id.clone();
+    let key = tokio::task::spawn_blocking(move || keys::generate_key(&realm_id, alg.as_str(), now))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    tracing::info!(realm = %realm.name, kid = %key.kid, %alg, "new signing key");
+    state.store.add_signing_key(&key).await?;
+    Ok(())
 }

@@ -39,7 +39,7 @@ pub async fn create(
     let name = rep.name.ok_or_else(|| ApiError::BadRequest("name is required".into()))?;
     let role = Role::new_realm_role(&r.id, &name, rep.description)?;
     state.store.create_role(&role).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}/roles/{}", seg(&r.name), seg(&name))))
 }
 
@@ -70,7 +70,7 @@ pub async fn update(
         role.description = rep.description;
     }
     state.store.update_role(&role).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -86,6 +86,6 @@ pub async fn delete(
     }
     let role = role_by_name(&state, &r, &name).await?;
     state.store.delete_role(&role.id).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -124,7 +124,7 @@ pub async fn create(
     let default_roles = state.store.realm_role_by_name(&r.id, &default_roles_name(&r.name)).await?;
     let roles: Vec<String> = default_roles.into_iter().map(|r| r.id).collect();
     state.store.create_user(&u, hash.as_deref(), &roles).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}/users/{}", seg(&r.name), seg(&u.id))))
 }
 
@@ -155,7 +155,7 @@ pub async fn update(
     if let Some(p) = password {
         state.store.set_password_hash(&u.id, &hash(p).await?).await?;
     }
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,7 +171,7 @@ pub async fn delete(
         return Err(ApiError::BadRequest("a service-account user is deleted with its client".into()));
     }
     state.store.delete_user(&r.id, &u.id).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -262,7 +262,7 @@ pub async fn add_realm_roles(
     let u = user(&state, &r, &id).await?;
     let ids = resolve(&state, &r, &reps).await?;
     state.store.add_user_roles(&u.id, &ids).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -277,6 +277,6 @@ pub async fn remove_realm_roles(
     let u = user(&state, &r, &id).await?;
     let ids = resolve(&state, &r, &reps).await?;
     state.store.remove_user_roles(&u.id, &ids).await?;
-    state.cache.invalidate(&r.name);
+    state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@ use axum::Json;
 use portcullis_types::discovery::ProviderMetadata;
 use portcullis_types::paths;
 
+use crate::cache::RealmEntry;
 use crate::error::ApiError;
 use crate::issuer::{base_url, realm_issuer};
 use crate::state::AppState;
@@ -51,8 +52,7 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
         // No authorization endpoint exists yet, so no response type is supported.
         response_types_supported: Vec::new(),
         subject_types_supported: strings(&["public"]),
-        id_token_signing_alg_values_supported: strings(&["RS256"]),
-        token_endpoint_auth_signing_alg_values_supported: strings(&["RS256"]),
+        id_token_signing_alg_values_supported: key_algorithms(&entry),
         claims_supported: strings(&[
             "iss",
             "sub",
@@ -76,4 +76,16 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
             "family_name",
         ]),
     })
+}
+
+/// The algorithms of the realm's keys, the one it signs with first.
+fn key_algorithms(entry: &RealmEntry) -> Vec<String> {
+    let mut algs = vec![entry.signer.algorithm().as_str().to_owned()];
+    for s in &entry.verifiers {
+        let alg = s.algorithm().as_str();
+        if !algs.iter().any(|a| a == alg) {
+            algs.push(alg.to_owned());
+        }
+    }
+    algs
 }

@@ -1,0 +1,197 @@
+//! Several instances on one database behave as one server: changes made through one are
+//! seen by the others within a second (PostgreSQL LISTEN/NOTIFY), keys are shared, and
+//! concurrent first starts bootstrap once. These tests always use PostgreSQL (the
+//! `PORTCULLIS_TEST_POSTGRES_URL` admin URL, or the local server) and fail without it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use portcullis_store::testing::{postgres_admin_url, TestDatabase};
+use serde_json::{json, Value};
+
+use crate::harness::{client_credentials, Opts, Server, SharedDatabase};
+
+const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn database() -> SharedDatabase {
+    Arc::new(TestDatabase::create(&postgres_admin_url().unwrap_or_else(|| LOCAL_POSTGRES.to_owned())))
+}
+
+/// Starts `n` instances on `db` at the same time. A long cache TTL makes sure that what
+/// one instance learns from another comes from notifications, not from expiry.
+fn start_instances(db: &SharedDatabase, n: usize) -> Vec<Server> {
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let opts = Opts {
+                database: Some(db.clone()),
+                extra_args: vec!["--cache-ttl-seconds".into(), "3600".into()],
+                ..Default::default()
+            };
+            std::thread::spawn(move || Server::start_with(opts))
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().expect("instance started")).collect()
+}
+
+/// Polls `f` until it returns true; returns how long that took, or panics after `limit`.
+fn within(limit: Duration, what: &str, mut f: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        if f() {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "{what}: not seen within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn token_status(server: &Server, id: &str, secret: &str) -> u16 {
+    client_credentials(server, "shared", id, secret, &[]).0
+}
+
+#[test]
+fn concurrent_first_starts_bootstrap_once() {
+    let db = database();
+    let servers = start_instances(&db, 3);
+    let created: usize = servers
+        .iter()
+        .map(|s| s.log.lock().unwrap().iter().filter(|l| l.contains("bootstrap: created master realm")).count())
+        .sum();
+    assert_eq!(created, 1, "exactly one instance creates the master realm");
+    for s in &servers {
+        let admin = s.admin();
+        let realms = admin.get_json("/admin/realms");
+        assert_eq!(realms.as_array().unwrap().iter().filter(|r| r["realm"] == "master").count(), 1);
+        let admins = admin.get_json("/admin/realms/master/users?username=admin&exact=true");
+        assert_eq!(admins.as_array().unwrap().len(), 1);
+        let cli = admin.get_json("/admin/realms/master/clients?clientId=admin-cli");
+        assert_eq!(cli.as_array().unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn client_changes_reach_the_other_instance_within_a_second() {
+    let db = database();
+    let servers = start_instances(&db, 2);
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create_realm("shared");
+
+    // Created through A: B, which has never seen it, serves it.
+    let id = admin.create_service_client("shared", "svc", "first-secret");
+    within(Duration::from_secs(1), "new client on B", || token_status(b, "svc", "first-secret") == 200);
+
+    // Changed through A (new secret): B has the old one cached and must drop it.
+    let secret: Value =
+        admin.post(&format!("/admin/realms/shared/clients/{id}/client-secret"), &json!({})).json().unwrap();
+    let new_secret = secret["value"].as_str().unwrap().to_owned();
+    let took =
+        within(Duration::from_secs(1), "regenerated secret on B", || token_status(b, "svc", "first-secret") == 401);
+    eprintln!("secret change seen by the other instance after {took:?}");
+    assert_eq!(token_status(b, "svc", &new_secret), 200);
+
+    // A changed attribute shows in B's tokens.
+    let r = admin
+        .put(&format!("/admin/realms/shared/clients/{id}"), &json!({"attributes": {"access.token.lifespan": "77"}}));
+    assert_eq!(r.status(), 204);
+    within(Duration::from_secs(1), "changed lifespan on B", || {
+        client_credentials(b, "shared", "svc", &new_secret, &[]).1["expires_in"] == 77
+    });
+
+    // Disabled through A.
+    assert_eq!(admin.put(&format!("/admin/realms/shared/clients/{id}"), &json!({"enabled": false})).status(), 204);
+    within(Duration::from_secs(1), "disabled client on B", || token_status(b, "svc", &new_secret) == 401);
+    assert_eq!(admin.put(&format!("/admin/realms/shared/clients/{id}"), &json!({"enabled": true})).status(), 204);
+    within(Duration::from_secs(1), "re-enabled client on B", || token_status(b, "svc", &new_secret) == 200);
+
+    // Deleted through A.
+    assert_eq!(admin.delete(&format!("/admin/realms/shared/clients/{id}")).status(), 204);
+    within(Duration::from_secs(1), "deleted client on B", || token_status(b, "svc", &new_secret) == 401);
+
+    // And the other way round: B's admin writes reach A.
+    let b_admin = b.admin();
+    b_admin.create_service_client("shared", "svc2", "s2");
+    within(Duration::from_secs(1), "client created on B served by A", || token_status(a, "svc2", "s2") == 200);
+}
+
+#[test]
+fn signing_keys_are_shared() {
+    let db = database();
+    let servers = start_instances(&db, 2);
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create_realm("shared");
+    admin.create_service_client("shared", "svc", "secret");
+
+    let certs = |s: &Server| -> Value {
+        s.http.get(s.url("/realms/shared/protocol/openid-connect/certs")).send().unwrap().json().unwrap()
+    };
+    assert_eq!(certs(a), certs(b), "both instances publish the same JWKS");
+    let (_, from_a) = client_credentials(a, "shared", "svc", "secret", &[]);
+    let (_, from_b) = client_credentials(b, "shared", "svc", "secret", &[]);
+    let kid = |t: &Value| {
+        let header = t["access_token"].as_str().unwrap().split('.').next().unwrap().to_owned();
+        let decoded = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap();
+        serde_json::from_slice::<Value>(&decoded).unwrap()["kid"].clone()
+    };
+    assert_eq!(kid(&from_a), kid(&from_b), "both instances sign with the same key");
+    // A token from A is accepted by B as an admin token too (same master key).
+    let token_from_a = a.admin_token();
+    let r = b.http.get(b.url("/admin/realms")).bearer_auth(token_from_a).send().unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn cache_ttl_bounds_staleness_without_notifications() {
+    // Two instances on one SQLite file have no change feed: only the TTL refreshes B.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let opts = Opts {
+        data_dir: Some(data),
+        sqlite: true,
+        extra_args: vec!["--cache-ttl-seconds".into(), "3".into()],
+        ..Default::default()
+    };
+    let a = Server::start_with(opts.clone());
+    let b = Server::start_with(opts);
+    let admin = a.admin();
+    admin.create_realm("shared");
+    let id = admin.create_service_client("shared", "svc", "secret");
+    assert_eq!(token_status(&b, "svc", "secret"), 200);
+    assert_eq!(admin.put(&format!("/admin/realms/shared/clients/{id}"), &json!({"enabled": false})).status(), 204);
+    // No feed: B keeps its cached copy for now (it was cached a moment ago, TTL 3 s)...
+    assert_eq!(token_status(&b, "svc", "secret"), 200, "B serves its cached client until the TTL");
+    // ...and no longer than the TTL.
+    within(Duration::from_secs(5), "disabled client on B via TTL", || token_status(&b, "svc", "secret") == 401);
+}
+
+#[test]
+fn database_outage_keeps_cached_clients_serving_and_fails_writes_cleanly() {
+    let db = database();
+    let server = Server::start_with(Opts { database: Some(db.clone()), ..Default::default() });
+    let admin = server.admin();
+    admin.create_realm("shared");
+    admin.create_service_client("shared", "cached", "secret");
+    admin.create_service_client("shared", "cold", "secret");
+    assert_eq!(token_status(&server, "cached", "secret"), 200);
+
+    db.set_reachable(false);
+    let ready = server.http.get(server.url("/health/ready")).send().unwrap();
+    assert_eq!(ready.status(), 503, "readiness turns false");
+    assert_eq!(token_status(&server, "cached", "secret"), 200, "cached clients keep getting tokens");
+
+    let (status, body) = client_credentials(&server, "shared", "cold", "secret", &[]);
+    assert_eq!((status, body["error"].as_str()), (503, Some("temporarily_unavailable")), "{body}");
+    let write = admin.post("/admin/realms/shared/roles", &json!({"name": "Developer"}));
+    assert_eq!(write.status(), 503);
+    assert!(write.headers().contains_key("retry-after"));
+    let body: Value = write.json().unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+
+    db.set_reachable(true);
+    within(Duration::from_secs(10), "readiness after recovery", || {
+        server.http.get(server.url("/health/ready")).send().unwrap().status() == 200
+    });
+    assert_eq!(admin.post("/admin/realms/shared/roles", &json!({"name": "Developer"})).status(), 201);
+    assert_eq!(token_status(&server, "cold", "secret"), 200);
+}
