@@ -17,7 +17,9 @@
 # scripts), SHARED_BENCH (default: <repo>/../shared/bench), START_RUNS (3, start-to-ready
 # samples), SKIP_BUILD=1 (use the existing target/release/portcullis), OUT_DIR
 # (target/bench: full log of each run), ALGORITHMS ("RS256 ES256 EdDSA": which realms
-# get the load).
+# get the load), BACKENDS ("sqlite postgres": each gets its own bootstrapped database and
+# the load for every algorithm), BENCH_POSTGRES_URL (admin URL used to create and drop the
+# benchmark's PostgreSQL database; default postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
@@ -28,6 +30,8 @@ START_RUNS=${START_RUNS:-3}
 OUT_DIR=${OUT_DIR:-$ROOT/target/bench}
 BIN=$ROOT/target/release/portcullis
 ALGORITHMS=${ALGORITHMS:-RS256 ES256 EdDSA}
+BACKENDS=${BACKENDS:-sqlite postgres}
+BENCH_POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 CLIENT_ID=bench-client
 CLIENT_SECRET=bench-secret
 SCOPE=api:read
@@ -54,6 +58,9 @@ for tool in curl python3 openssl; do command -v "$tool" >/dev/null || die "$tool
 read -r -a ALGS <<< "$ALGORITHMS"
 (( ${#ALGS[@]} >= 1 )) || die "ALGORITHMS is empty"
 for alg in "${ALGS[@]}"; do realm_of "$alg" > /dev/null || die "unknown algorithm '$alg' in ALGORITHMS (RS256, ES256, EdDSA)"; done
+read -r -a BACKS <<< "$BACKENDS"
+(( ${#BACKS[@]} >= 1 )) || die "BACKENDS is empty"
+for b in "${BACKS[@]}"; do [[ $b == sqlite || $b == postgres ]] || die "unknown backend '$b' in BACKENDS (sqlite, postgres)"; done
 
 # --- load generator: oha when installed, else wrk (installed with apt-get if missing) ---
 if [[ -z ${LOADGEN:-} ]]; then
@@ -95,9 +102,28 @@ stop_server() {   # SIGTERM, SIGKILL after 10 s; only the PID we started
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null || true
 }
-cleanup() { stop_server; rm -rf "$DATA" "$TMP"; }
+PG_DB=
+drop_pg_db() {
+  [[ -n $PG_DB ]] && psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+cleanup() { stop_server; drop_pg_db; rm -rf "$DATA" "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# backend_args BACKEND: sets BARGS to the serve arguments that select the backend's database
+backend_args() {
+  case $1 in
+    sqlite) BARGS=(--data-dir "$DATA") ;;
+    postgres) BARGS=(--database-url "$PG_URL") ;;
+  esac
+}
+if [[ " ${BACKS[*]} " == *" postgres "* ]]; then
+  command -v psql >/dev/null || die "psql not found (needed for BACKENDS=postgres)"
+  PG_DB=portcullis_bench_$(date +%s)_$$
+  psql "$BENCH_POSTGRES_URL" -qc "CREATE DATABASE $PG_DB" >/dev/null \
+    || die "cannot create database $PG_DB through BENCH_POSTGRES_URL (is PostgreSQL running?)"
+  PG_URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$BENCH_POSTGRES_URL" "$PG_DB")
+fi
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -114,12 +140,14 @@ wait_ready() {   # wait_ready BASE_URL TIMEOUT_S: /health/ready answers 200
   die "portcullis not ready after ${timeout_s}s"
 }
 
-# --- 1. bootstrap the data dir through the admin API -----------------------------------
+# --- 1. bootstrap each backend's database through the admin API ------------------------
+bootstrap_backend() {   # bootstrap_backend BACKEND
+backend_args "$1"
 PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
-say "bootstrap: portcullis on $BASE, data dir $DATA"
+say "bootstrap: portcullis on $BASE, backend $1 (${BARGS[*]})"
 PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME=admin PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD=admin \
-  "$BIN" serve --http-addr "127.0.0.1:$PORT" --data-dir "$DATA" > "$TMP/server.log" 2>&1 &
+  "$BIN" serve --http-addr "127.0.0.1:$PORT" "${BARGS[@]}" > "$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 wait_ready "$BASE" 60
 
@@ -167,6 +195,9 @@ print(f"run.sh: bootstrap ok: realm {realm}: token {len(d['access_token'])} char
 PY
 done
 stop_server
+}
+for backend in "${BACKS[@]}"; do bootstrap_backend "$backend"; done
+
 
 # --- 2. start-to-ready and idle RSS on the existing data dir ---------------------------
 # Python spawns the server and polls /health/ready every 2 ms, so the figure is not
@@ -249,26 +280,32 @@ say "openssl sign/s, one core: $SIGN_PER_S ($(openssl version))"
 
 # --- 4. compare.sh per algorithm: peer (RS256) and portcullis alternated -----------------
 RC=0
+RUN_KEYS=()
+for backend in "${BACKS[@]}"; do
+backend_args "$backend"
 for alg in "${ALGS[@]}"; do
   realm=$(realm_of "$alg")
-  say "$alg: compare.sh --rounds $ROUNDS --token-path $(token_path "$realm") (LOADGEN=$LOADGEN DURATION=${DURATION:-15s} CONCURRENCY=${CONCURRENCY:-32}); full log: $LOG_FILE"
+  key=$backend-$alg
+  RUN_KEYS+=("$key")
+  say "$alg on $backend: compare.sh --rounds $ROUNDS --token-path $(token_path "$realm") (LOADGEN=$LOADGEN DURATION=${DURATION:-15s} CONCURRENCY=${CONCURRENCY:-32}); full log: $LOG_FILE"
   set +e
   "$SHARED_BENCH/compare.sh" --rounds "$ROUNDS" --label PORTCULLIS --token-path "$(token_path "$realm")" \
-    -- "$BIN" serve --http-addr '127.0.0.1:{PORT}' --data-dir "$DATA" \
-    2> >(tee -a "$LOG_FILE.stderr" >&2) | tee "$TMP/compare-$alg.out"
+    -- "$BIN" serve --http-addr '127.0.0.1:{PORT}' "${BARGS[@]}" \
+    2> >(tee -a "$LOG_FILE.stderr" >&2) | tee "$TMP/compare-$key.out"
   rc=${PIPESTATUS[0]}
   set -e
-  sed "s/^/alg=$alg /" "$TMP/compare-$alg.out" >> "$LOG_FILE"
+  sed "s/^/backend=$backend alg=$alg /" "$TMP/compare-$key.out" >> "$LOG_FILE"
   if [[ $rc != 0 ]]; then
     RC=$rc
-    say "WARNING: $alg: compare.sh exited $rc (non-2xx responses or errors in a leg: see $LOG_FILE.stderr)"
+    say "WARNING: $alg on $backend: compare.sh exited $rc (non-2xx responses or errors in a leg: see $LOG_FILE.stderr)"
   fi
+done
 done
 
 # --- 5. summary ------------------------------------------------------------------------
-python3 - "$TMP" "$START_OUT" "$SIGN_PER_S" "$RC" "${ALGS[@]}" <<'PY' | tee -a "$LOG_FILE"
+python3 - "$TMP" "$START_OUT" "$SIGN_PER_S" "$RC" "${RUN_KEYS[@]}" <<'PY' | tee -a "$LOG_FILE"
 import math, re, statistics, sys
-tmp, start, sign_s, rc, algs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+tmp, start, sign_s, rc, keys = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 limit = {k: float(v) for k, v in (p.split("=") for p in sign_s.split())}
 nan = float("nan")
 
@@ -288,7 +325,8 @@ def load(path):
                     pass
     return compare, vals
 
-runs = {alg: load(f"{tmp}/compare-{alg}.out") for alg in algs}
+# key = "backend-ALG"
+runs = {key: load(f"{tmp}/compare-{key}.out") for key in keys}
 med = lambda vals, *k: statistics.median(vals[k]) if vals.get(k) else nan
 div = lambda a, b: a / b if b and not math.isnan(b) else nan
 f = lambda x, nd=0: "nan" if math.isnan(x) else f"{x:.{nd}f}"
@@ -308,16 +346,17 @@ for _, vals in runs.values():
         if k[0] == "peer":
             pooled.setdefault(k, []).extend(v)
 row("peer RS256", pooled, "peer", "RS256", med(pooled, "peer", "RESULT", "rps"))
-for alg, (_, vals) in runs.items():
-    row(f"portcullis {alg}", vals, "server", alg, med(vals, "peer", "RESULT", "rps"))
+for key, (_, vals) in runs.items():
+    backend, alg = key.split("-", 1)
+    row(f"portcullis {alg} {backend}", vals, "server", alg, med(vals, "peer", "RESULT", "rps"))
 
 head = ["algorithm", "tokens/s", "p50 ms", "p99 ms", "req per server CPU-s", "RSS idle/loaded KB",
         "signing limit (1 core sign/s)", "ratio to limit", "ratio to peer tokens/s"]
 w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
 line = lambda cells: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(cells)) + " |"
 print("=" * 78)
-for alg, (compare, _) in runs.items():
-    print(f"{alg} {compare or 'COMPARE missing (see the log)'}")
+for key, (compare, _) in runs.items():
+    print(f"{key} {compare or 'COMPARE missing (see the log)'}")
 print(f"PORTCULLIS_{start}")
 print(f"OPENSSL sign_per_s_1_core {sign_s}")
 print(line(head))
@@ -327,9 +366,9 @@ for r in rows:
 print("ratio to limit = req per server CPU-s / openssl sign/s of the algorithm on one core "
       "(1.0 = a token costs one OpenSSL signature of CPU and nothing else); "
       "ratio to peer = tokens/s / the peer's RS256 tokens/s in the same compare.sh run.")
-for alg, (_, vals) in runs.items():
+for key, (_, vals) in runs.items():
     for side in ("peer", "server"):
-        print(f"LOAD alg={alg} side={side} non2xx={sum(vals.get((side, 'RESULT', 'non2xx'), [])):.0f} "
+        print(f"LOAD run={key} side={side} non2xx={sum(vals.get((side, 'RESULT', 'non2xx'), [])):.0f} "
               f"errors={sum(vals.get((side, 'RESULT', 'errors'), [])):.0f} "
               f"other_cpu_s_max={max(vals.get((side, 'CPU', 'other_cpu_s'), [nan])):.2f}")
 print(f"EXIT compare_rc={rc}")
