@@ -20,7 +20,6 @@ use portcullis_server::{app, AppState, ServerConfig};
 use portcullis_store::SqlStore;
 use tower::ServiceExt as _;
 
-
 fn request(realm: &str) -> Request<Body> {
     Request::post(format!("/realms/{realm}/protocol/openid-connect/token"))
         .header(header::HOST, "127.0.0.1:8080")
