@@ -251,6 +251,26 @@ async fn resolve(state: &AppState, r: &Realm, reps: &[RoleRepresentation]) -> Ap
         .collect()
 }
 
+/// Adds (`add`) or removes realm roles of a user's direct mappings.
+async fn map_realm_roles(
+    state: &AppState,
+    realm_name: &str,
+    id: &str,
+    reps: &[RoleRepresentation],
+    add: bool,
+) -> ApiResult<StatusCode> {
+    let r = realm(state, realm_name).await?;
+    let u = user(state, &r, id).await?;
+    let ids = resolve(state, &r, reps).await?;
+    if add {
+        state.store.add_user_roles(&u.id, &ids).await?;
+    } else {
+        state.store.remove_user_roles(&u.id, &ids).await?;
+    }
+    state.changed(&r.name).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /users/{id}/role-mappings/realm`.
 pub async fn add_realm_roles(
     _: Admin,
@@ -258,12 +278,7 @@ pub async fn add_realm_roles(
     Path((realm_name, id)): Path<(String, String)>,
     JsonBody(reps): JsonBody<Vec<RoleRepresentation>>,
 ) -> ApiResult<StatusCode> {
-    let r = realm(&state, &realm_name).await?;
-    let u = user(&state, &r, &id).await?;
-    let ids = resolve(&state, &r, &reps).await?;
-    state.store.add_user_roles(&u.id, &ids).await?;
-    state.changed(&r.name).await;
-    Ok(StatusCode::NO_CONTENT)
+    map_realm_roles(&state, &realm_name, &id, &reps, true).await
 }
 
 /// `DELETE /users/{id}/role-mappings/realm`.
@@ -273,10 +288,5 @@ pub async fn remove_realm_roles(
     Path((realm_name, id)): Path<(String, String)>,
     JsonBody(reps): JsonBody<Vec<RoleRepresentation>>,
 ) -> ApiResult<StatusCode> {
-    let r = realm(&state, &realm_name).await?;
-    let u = user(&state, &r, &id).await?;
-    let ids = resolve(&state, &r, &reps).await?;
-    state.store.remove_user_roles(&u.id, &ids).await?;
-    state.changed(&r.name).await;
-    Ok(StatusCode::NO_CONTENT)
+    map_realm_roles(&state, &realm_name, &id, &reps, false).await
 }
