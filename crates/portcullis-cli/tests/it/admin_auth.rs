@@ -6,7 +6,7 @@ use base64::Engine as _;
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
-use crate::harness::{claims, Admin, Server};
+use crate::harness::{assert_error, claims, Admin, Server};
 
 /// Password grant; returns status and body.
 fn password_login(server: &Server, realm: &str, client: &str, user: &str, pw: &str) -> (u16, Value) {
@@ -36,13 +36,6 @@ fn get_realms(server: &Server, auth: Option<&str>) -> Response {
 }
 
 /// Asserts the status and a Keycloak-style error body.
-fn assert_error(r: Response, status: u16) -> Value {
-    assert_eq!(r.status().as_u16(), status);
-    let body: Value = r.json().unwrap();
-    assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    body
-}
-
 /// A master user with a password and only the default roles; returns its id.
 fn create_master_user(admin: &Admin<'_>, username: &str, pw: &str) -> String {
     admin.create(

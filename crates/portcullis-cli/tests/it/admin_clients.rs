@@ -1,18 +1,10 @@
 //! `/admin/realms/{realm}/clients`: CRUD, secrets, service accounts, Keycloak's JSON.
 
-use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
-use crate::harness::{claims, client_credentials, Server};
+use crate::harness::{assert_error, claims, client_credentials, Server};
 
 const R: &str = "/admin/realms/apps";
-
-fn assert_error(r: Response, status: u16) -> Value {
-    assert_eq!(r.status().as_u16(), status);
-    let body: Value = r.json().unwrap();
-    assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    body
-}
 
 fn sorted(v: &Value) -> Vec<String> {
     let mut out: Vec<String> = v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
@@ -22,9 +14,7 @@ fn sorted(v: &Value) -> Vec<String> {
 
 /// A server with realm `apps`.
 fn setup() -> Server {
-    let server = Server::start();
-    server.admin().create_realm("apps");
-    server
+    Server::with_realm("apps")
 }
 
 #[test]

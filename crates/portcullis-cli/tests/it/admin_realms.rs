@@ -1,16 +1,8 @@
 //! `/admin/realms`: list, create, get, update, delete, and what a new realm starts with.
 
-use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
-use crate::harness::{client_credentials, Server};
-
-fn assert_error(r: Response, status: u16) -> Value {
-    assert_eq!(r.status().as_u16(), status);
-    let body: Value = r.json().unwrap();
-    assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    body
-}
+use crate::harness::{assert_error, client_credentials, Server};
 
 fn names(list: &Value, field: &str) -> Vec<String> {
     let mut v: Vec<String> =

@@ -1,24 +1,14 @@
 //! Client scopes: CRUD, linking to clients as default or optional scopes, and their
 //! protocol mappers reaching the token.
 
-use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
-use crate::harness::{claims, client_credentials, Admin, Server};
+use crate::harness::{assert_error, claims, client_credentials, Admin, Server};
 
 const R: &str = "/admin/realms/sc";
 
-fn assert_error(r: Response, status: u16) -> Value {
-    assert_eq!(r.status().as_u16(), status);
-    let body: Value = r.json().unwrap();
-    assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    body
-}
-
 fn setup() -> Server {
-    let server = Server::start();
-    server.admin().create_realm("sc");
-    server
+    Server::with_realm("sc")
 }
 
 fn names(list: &Value) -> Vec<String> {

@@ -3,21 +3,12 @@
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
-use crate::harness::{claims, client_credentials, Admin, Server};
+use crate::harness::{assert_error, claims, client_credentials, Admin, Server};
 
 const R: &str = "/admin/realms/people";
 
-fn assert_error(r: Response, status: u16) -> Value {
-    assert_eq!(r.status().as_u16(), status);
-    let body: Value = r.json().unwrap();
-    assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    body
-}
-
 fn setup() -> Server {
-    let server = Server::start();
-    server.admin().create_realm("people");
-    server
+    Server::with_realm("people")
 }
 
 fn names(list: &Value, field: &str) -> Vec<String> {

@@ -67,6 +67,13 @@ impl Server {
         Self::start_with(Opts::default())
     }
 
+    /// A fresh server with one realm created.
+    pub fn with_realm(realm: &str) -> Self {
+        let server = Self::start();
+        server.admin().create_realm(realm);
+        server
+    }
+
     pub fn start_with(opts: Opts) -> Self {
         let (temp, data_dir) = match &opts.data_dir {
             Some(d) => (None, d.clone()),
@@ -259,4 +266,12 @@ pub fn client_credentials(
     let r = server.http.post(server.token_url(realm)).basic_auth(id, Some(secret)).form(&form).send().unwrap();
     let status = r.status().as_u16();
     (status, r.json().unwrap_or(Value::Null))
+}
+
+/// Asserts an admin API error: the status and a JSON body with Keycloak's `errorMessage`.
+pub fn assert_error(r: Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status);
+    let body: Value = r.json().unwrap();
+    assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    body
 }
