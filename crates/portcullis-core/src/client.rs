@@ -123,6 +123,7 @@ impl Client {
                 return Err(CoreError::Invalid("secret must be 1-512 characters".into()));
             }
         }
+        crate::scope::validate_mappers(&self.protocol_mappers)?;
         if self.public_client && self.service_accounts_enabled {
             return Err(CoreError::Invalid("a public client cannot have service accounts enabled".into()));
         }

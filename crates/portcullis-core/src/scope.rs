@@ -54,7 +54,7 @@ impl ClientScope {
         if self.protocol != "openid-connect" {
             return Err(CoreError::Invalid(format!("protocol '{}' is not supported", self.protocol)));
         }
-        self.protocol_mappers.iter().try_for_each(ProtocolMapper::validate)
+        validate_mappers(&self.protocol_mappers)
     }
 }
 
@@ -70,6 +70,18 @@ pub fn validate_scope_name(name: &str) -> CoreResult<()> {
             "client scope name '{name}' is not a valid OAuth scope token (RFC 6749 §3.3: printable ASCII without spaces, '\"' or '\\')"
         )))
     }
+}
+
+/// Checks a client's or scope's mappers: each well-formed, names unique within the owner
+/// (a duplicate is a `Conflict`, as in Keycloak).
+pub fn validate_mappers(mappers: &[ProtocolMapper]) -> CoreResult<()> {
+    mappers.iter().try_for_each(ProtocolMapper::validate)?;
+    let mut names: Vec<&str> = mappers.iter().map(|m| m.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(CoreError::Conflict("Protocol mapper exists with same name".into()));
+    }
+    Ok(())
 }
 
 /// A protocol mapper: adds or shapes claims. Types follow Keycloak's ids.

@@ -71,3 +71,19 @@ fn client_scope_add_models_and_attribute_mapper() {
     assert_eq!(c["team"], "blue");
     assert!(c["scope"].as_str().unwrap().split(' ').any(|s| s == "codemie"));
 }
+
+#[test]
+fn duplicate_mapper_names_are_409_on_clients_and_scopes_alike() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("m");
+    let id = admin.create_service_client("m", "svc", "secret");
+    let two = json!([hardcoded("tenant", "a", "1"), hardcoded("tenant", "b", "2")]);
+    let r = admin.put(&format!("/admin/realms/m/clients/{id}"), &json!({"protocolMappers": two}));
+    assert_eq!(r.status(), 409);
+    let r = admin.post("/admin/realms/m/client-scopes", &json!({"name": "dup", "protocolMappers": two}));
+    assert_eq!(r.status(), 409);
+    let r = admin.post(&format!("/admin/realms/m/clients/{id}/protocol-mappers/add-models"), &two);
+    assert_eq!(r.status(), 409);
+    assert_eq!(admin.get_json(&format!("/admin/realms/m/clients/{id}/protocol-mappers/models")), json!([]));
+}

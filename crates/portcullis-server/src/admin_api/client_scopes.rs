@@ -3,7 +3,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use portcullis_core::realm::Realm;
-use portcullis_core::scope::{ClientScope, ProtocolMapper};
+use portcullis_core::scope::ClientScope;
 
 use portcullis_types::keycloak::ClientScopeRepresentation;
 
@@ -17,15 +17,6 @@ use crate::state::AppState;
 
 async fn scope(state: &AppState, r: &Realm, id: &str) -> ApiResult<ClientScope> {
     state.store.get_scope(&r.id, id).await?.ok_or_else(|| ApiError::not_found("client scope"))
-}
-
-fn check_mapper_names(s: &ClientScope) -> ApiResult<()> {
-    let mut names: Vec<&str> = s.protocol_mappers.iter().map(|m: &ProtocolMapper| m.name.as_str()).collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err(ApiError::Conflict("Protocol mapper exists with same name".into()));
-    }
-    Ok(())
 }
 
 /// `GET /client-scopes`.
@@ -54,7 +45,6 @@ pub async fn create(
     }
     apply_scope(rep, &mut s);
     s.validate()?;
-    check_mapper_names(&s)?;
     state.store.create_scope(&s).await?;
     state.changed(&r.name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}/client-scopes/{}", seg(&r.name), seg(&s.id))))
@@ -81,7 +71,6 @@ pub async fn update(
     let mut s = scope(&state, &r, &id).await?;
     apply_scope(rep, &mut s);
     s.validate()?;
-    check_mapper_names(&s)?;
     state.store.update_scope(&s).await?;
     state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)

@@ -54,16 +54,16 @@ impl Owner {
         }
     }
 
-    async fn save(mut self, state: &AppState, r: &Realm) -> ApiResult<()> {
-        let mut names: Vec<&str> = self.mappers().iter().map(|m| m.name.as_str()).collect();
-        names.sort_unstable();
-        if names.windows(2).any(|w| w[0] == w[1]) {
-            return Err(ApiError::Conflict("Protocol mapper exists with same name".into()));
-        }
-        self.mappers().iter().try_for_each(ProtocolMapper::validate)?;
+    async fn save(self, state: &AppState, r: &Realm) -> ApiResult<()> {
         match &self {
-            Self::Client(c) => state.store.update_client(c, None).await?,
-            Self::Scope(s) => state.store.update_scope(s).await?,
+            Self::Client(c) => {
+                c.validate()?;
+                state.store.update_client(c, None).await?
+            }
+            Self::Scope(s) => {
+                s.validate()?;
+                state.store.update_scope(s).await?
+            }
         }
         state.changed(&r.name).await;
         Ok(())
