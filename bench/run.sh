@@ -91,6 +91,10 @@ mkdir -p "$OUT_DIR"
 LOG_FILE=$OUT_DIR/run-$(date +%Y%m%d-%H%M%S).txt
 DATA=$(mktemp -d -t portcullis-bench.XXXXXX)
 TMP=$(mktemp -d -t portcullis-bench-tmp.XXXXXX)
+# One master key for every start of the run, whatever the backend (PostgreSQL runs have no
+# data dir to keep a generated one in).
+PORTCULLIS_MASTER_KEY=$(openssl rand -base64 32)
+export PORTCULLIS_MASTER_KEY
 SERVER_PID=
 
 stop_server() {   # SIGTERM, SIGKILL after 10 s; only the PID we started

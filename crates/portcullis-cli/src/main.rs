@@ -1,5 +1,6 @@
 //! The `portcullis` binary: parses arguments and dispatches.
 
+mod master_key;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -17,11 +18,24 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Manage the master key that protects secrets and signing keys at rest.
+    #[command(subcommand)]
+    MasterKey(master_key::MasterKeyCommand),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::MasterKey(command) => {
+            serve::init_logging("warn");
+            match master_key::run(command) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("portcullis: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
     }
 }

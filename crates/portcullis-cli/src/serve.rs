@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Seconds a cached realm or client keeps serving while the database is unreachable.
     #[arg(long, env = "PORTCULLIS_CACHE_MAX_STALE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     cache_max_stale_seconds: u64,
+    /// The master key.
+    #[command(flatten)]
+    master_key: crate::master_key::MasterKeyArgs,
     /// Log filter (tracing syntax), e.g. info or portcullis_server=debug.
     #[arg(long, env = "PORTCULLIS_LOG", default_value = "info")]
     log: String,
@@ -66,7 +69,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn init_logging(filter: &str) {
+pub fn init_logging(filter: &str) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -111,6 +114,7 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         (None, None) => None,
         _ => bail!("set both PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME and PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD, or neither"),
     };
+    let (master_key, _) = crate::master_key::resolve(&args.master_key, &args.data_dir, true)?;
     let cache = CachePolicy {
         ttl: Duration::from_secs(args.cache_ttl_seconds),
         max_stale: Duration::from_secs(args.cache_max_stale_seconds.max(args.cache_ttl_seconds)),
@@ -122,6 +126,7 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         bootstrap_admin,
         cache,
         db_pool_size: args.db_pool_size,
+        master_key,
     })
 }
 
@@ -144,6 +149,17 @@ fn sqlite_url_in(dir: &Path) -> anyhow::Result<String> {
     let path = abs.join("portcullis.db");
     let path = path.to_str().with_context(|| format!("data dir path {} is not UTF-8", abs.display()))?;
     Ok(format!("sqlite://{path}?mode=rwc"))
+}
+
+/// The SQLite database already in `dir`, for commands that must not create one.
+pub fn existing_sqlite_url(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("portcullis.db");
+    if !path.is_file() {
+        bail!("no database in {} (give --data-dir or --database-url)", dir.display());
+    }
+    let abs = std::fs::canonicalize(&path).with_context(|| format!("cannot resolve {}", path.display()))?;
+    let abs = abs.to_str().with_context(|| format!("path {} is not UTF-8", abs.display()))?;
+    Ok(format!("sqlite://{abs}?mode=rw"))
 }
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C). The handlers are installed by the call itself,

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{CoreError, CoreResult};
 use crate::scope::ProtocolMapper;
+use crate::secret::{ClientSecret, SecretCheck, SecretHasher};
 
 /// Client attribute that overrides the realm's access token lifespan (Keycloak's name).
 pub const ATTR_ACCESS_TOKEN_LIFESPAN: &str = "access.token.lifespan";
@@ -33,9 +34,10 @@ pub struct Client {
     pub always_display_in_console: bool,
     /// `client-secret` for now.
     pub client_authenticator_type: String,
-    /// Secret of a confidential client. Stored in its own column, never in the JSON body.
+    /// Secret of a confidential client. Stored sealed or hashed in its own column, never
+    /// in the JSON body.
     #[serde(skip)]
-    pub secret: Option<String>,
+    pub secret: Option<ClientSecret>,
     /// Redirect URIs (kept for the authorization code flow to come).
     pub redirect_uris: Vec<String>,
     /// Allowed CORS origins; also the `allowed-origins` claim.
@@ -68,6 +70,19 @@ pub struct Client {
     pub full_scope_allowed: bool,
     /// Mappers defined on the client itself.
     pub protocol_mappers: Vec<ProtocolMapper>,
+}
+
+/// The outcome of [`Client::authenticate`] when it did not refuse outright.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Authenticated<'a> {
+    /// The client is authenticated.
+    Yes,
+    /// The client's secret is an Argon2id hash: authenticated if the presented secret
+    /// verifies against `phc` (see [`crate::secret::verify_slow`]).
+    VerifySlowly {
+        /// The stored hash.
+        phc: &'a str,
+    },
 }
 
 impl Client {
@@ -118,10 +133,8 @@ impl Client {
                 self.client_authenticator_type
             )));
         }
-        if let Some(secret) = &self.secret {
-            if secret.is_empty() || secret.len() > 512 {
-                return Err(CoreError::Invalid("secret must be 1-512 characters".into()));
-            }
+        if let Some(secret) = self.secret.as_ref().and_then(ClientSecret::plaintext) {
+            crate::secret::validate_secret(secret)?;
         }
         crate::scope::validate_mappers(&self.protocol_mappers)?;
         if self.public_client && self.service_accounts_enabled {
@@ -163,7 +176,11 @@ pub fn validate_client_id(client_id: &str) -> CoreResult<()> {
 impl Client {
     /// Authenticates the client with a presented secret (RFC 6749 §2.3.1). Every failure
     /// answers the same so that responses do not reveal which part was wrong.
-    pub fn authenticate(&self, presented_secret: Option<&str>) -> Result<(), crate::OAuthError> {
+    pub fn authenticate<'a>(
+        &'a self,
+        presented_secret: Option<&str>,
+        hasher: &SecretHasher,
+    ) -> Result<Authenticated<'a>, crate::OAuthError> {
         let invalid = || crate::OAuthError::invalid_client("Invalid client or Invalid client credentials");
         if !self.enabled {
             return Err(invalid());
@@ -172,11 +189,15 @@ impl Client {
             return Err(crate::OAuthError::invalid_client("Bearer-only client not allowed to obtain tokens"));
         }
         if self.public_client {
-            return Ok(());
+            return Ok(Authenticated::Yes);
         }
-        match (presented_secret, &self.secret) {
-            (Some(p), Some(s)) if crate::secret::secrets_match(p, s) => Ok(()),
-            _ => Err(invalid()),
+        let (Some(presented), Some(stored)) = (presented_secret, &self.secret) else {
+            return Err(invalid());
+        };
+        match stored.check(presented, hasher) {
+            SecretCheck::Valid => Ok(Authenticated::Yes),
+            SecretCheck::Invalid => Err(invalid()),
+            SecretCheck::Slow { phc } => Ok(Authenticated::VerifySlowly { phc }),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod password;
 pub mod realm;
 pub mod role;
 pub mod scope;
+pub mod sealing;
 pub mod secret;
 pub mod store;
 pub mod user;

@@ -54,6 +54,9 @@ impl Realm {
             return Err(CoreError::Invalid("accessTokenLifespan must be between 1 second and 1 year".into()));
         }
         self.signature_algorithm()?;
+        crate::secret::SecretStorage::parse(
+            self.attributes.get(crate::secret::ATTR_SECRET_STORAGE).map(String::as_str),
+        )?;
         Ok(())
     }
 

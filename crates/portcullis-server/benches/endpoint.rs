@@ -14,6 +14,8 @@ use portcullis_core::client::Client;
 use portcullis_core::defaults::realm_seed;
 use portcullis_core::keys::generate_key;
 use portcullis_core::realm::Realm;
+use portcullis_core::sealing::MasterKey;
+use portcullis_core::secret::ClientSecret;
 use portcullis_core::store::{ClientSeed, ClientStore, RealmStore};
 use portcullis_core::user::User;
 use portcullis_server::{app, AppState, ServerConfig};
@@ -34,15 +36,16 @@ fn endpoint(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("db").display());
+    let master = MasterKey::generate();
     let router = rt.block_on(async {
-        let store = SqlStore::connect(&url).await.unwrap();
+        let store = SqlStore::connect(&url, &master).await.unwrap();
         for alg in ["RS256", "EdDSA"] {
             let name = format!("r-{}", alg.to_lowercase());
             let mut realm = Realm::new(&name).unwrap();
             realm.default_signature_algorithm = alg.into();
             store.create_realm(&realm_seed(realm).unwrap(), &generate_key(&name, alg, 0).unwrap()).await.unwrap();
             let mut client = Client::new(&name, "bench-client").unwrap();
-            client.secret = Some("bench-secret".into());
+            client.secret = Some(ClientSecret::Plain("bench-secret".into()));
             client.service_accounts_enabled = true;
             let sa = User::service_account(&name, &client.id, "bench-client", 0);
             let scopes = store.realm_default_scopes(&name).await.unwrap();
@@ -55,8 +58,9 @@ fn endpoint(c: &mut Criterion) {
             bootstrap_admin: None,
             db_pool_size: None,
             cache: Default::default(),
+            master_key: master.clone(),
         };
-        app(AppState::new(Arc::new(store), config))
+        app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config))
     });
     let mut g = c.benchmark_group("endpoint");
     for realm in ["r-eddsa", "r-rs256"] {

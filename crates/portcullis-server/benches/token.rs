@@ -16,9 +16,11 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use portcullis_core::client::Client;
+use portcullis_core::client::{Authenticated, Client};
 use portcullis_core::context::ClientContext;
 use portcullis_core::grant::{self, parse_scope_param, TokenParams};
+use portcullis_core::secret::{ClientSecret, SecretHasher, SecretStorage};
+use portcullis_server::secrets::SecretVerifier;
 use std::sync::Arc;
 
 use portcullis_core::keys::{self, Signer};
@@ -43,7 +45,7 @@ const NOW: i64 = 1_800_000_000;
 fn bench_context() -> ClientContext {
     let realm = Realm::new("bench").unwrap();
     let mut client = Client::new(&realm.id, "bench-client").unwrap();
-    client.secret = Some(SECRET.to_owned());
+    client.secret = Some(ClientSecret::Plain(SECRET.to_owned()));
     client.service_accounts_enabled = true;
     let user = User::service_account(&realm.id, &client.id, &client.client_id, NOW * 1000);
     let mut realm_roles = vec![default_roles_name(&realm.name), "offline_access".into(), "uma_authorization".into()];
@@ -105,15 +107,35 @@ fn token_minting(c: &mut Criterion) {
 }
 
 fn client_authentication(c: &mut Criterion) {
-    let ctx = bench_context();
-    let client = &ctx.client;
-    assert!(client.authenticate(Some(SECRET)).is_ok());
-    assert!(client.authenticate(Some("bench-secreT")).is_err());
+    let hasher = SecretHasher::new(b"bench pepper");
+    let plain = bench_context().client;
+    let mut keyed = plain.clone();
+    keyed.secret = Some(ClientSecret::Keyed(hasher.keyed(SECRET)));
+    let verifier = SecretVerifier::new(hasher.clone());
+    let mut slow = plain.clone();
+    slow.secret = Some(ClientSecret::chosen(SecretStorage::Hashed, SECRET).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    for client in [&plain, &keyed] {
+        assert_eq!(client.authenticate(Some(SECRET), &hasher).ok(), Some(Authenticated::Yes));
+        assert!(client.authenticate(Some("bench-secreT"), &hasher).is_err());
+    }
+    rt.block_on(verifier.authenticate(&slow, Some(SECRET))).unwrap();
 
     let mut g = c.benchmark_group("client_auth");
-    g.bench_function("correct_secret", |b| b.iter(|| client.authenticate(black_box(Some(SECRET))).is_ok()));
-    // Same length, last byte differs: the worst case of a naive comparison.
-    g.bench_function("wrong_secret", |b| b.iter(|| client.authenticate(black_box(Some("bench-secreT"))).is_err()));
+    for (name, client) in [("encrypted", &plain), ("keyed_hash", &keyed)] {
+        g.bench_function(format!("{name}_correct"), |b| {
+            b.iter(|| client.authenticate(black_box(Some(SECRET)), &hasher).is_ok())
+        });
+        // Same length, last byte differs: the worst case of a naive comparison.
+        g.bench_function(format!("{name}_wrong"), |b| {
+            b.iter(|| client.authenticate(black_box(Some("bench-secreT")), &hasher).is_err())
+        });
+    }
+    // An Argon2id-hashed (admin-chosen) secret after its first verification: the
+    // server's cache of verified secrets answers.
+    g.bench_function("argon2_cached_correct", |b| {
+        b.iter(|| rt.block_on(verifier.authenticate(&slow, black_box(Some(SECRET)))).is_ok())
+    });
     g.finish();
 }
 

@@ -16,6 +16,8 @@ pub struct ServerConfig {
     pub cache: crate::cache::CachePolicy,
     /// Maximum database connections; `None` for the backend's default.
     pub db_pool_size: Option<u32>,
+    /// Wraps the data key that seals secrets and signing keys in the database.
+    pub master_key: portcullis_core::sealing::MasterKey,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("bootstrap_admin", &self.bootstrap_admin.as_ref().map(|(u, _)| (u, "***")))
             .field("cache", &self.cache)
             .field("db_pool_size", &self.db_pool_size)
+            .field("master_key", &self.master_key)
             .finish()
     }
 }

@@ -11,6 +11,7 @@ mod health;
 mod issuer;
 mod oauth;
 mod router;
+pub mod secrets;
 mod state;
 
 use std::future::Future;
@@ -22,6 +23,7 @@ use tokio::net::TcpListener;
 
 pub use cache::{jwks_json, CachePolicy};
 pub use config::ServerConfig;
+pub use portcullis_core::sealing;
 pub use state::AppState;
 
 /// Errors that stop the server from starting.
@@ -41,9 +43,12 @@ pub enum StartError {
 /// Opens the store, bootstraps an empty database, and returns the state and router.
 pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), StartError> {
     let options = StoreOptions { max_connections: config.db_pool_size };
-    let store = SqlStore::connect_with(&config.database_url, &options).await.map_err(StartError::Database)?;
+    let store = SqlStore::connect_with(&config.database_url, &options, &config.master_key)
+        .await
+        .map_err(StartError::Database)?;
     let listener = store.change_listener().await.map_err(StartError::Database)?;
-    let state = AppState::new(Arc::new(store), config);
+    let hasher = store.secret_hasher();
+    let state = AppState::new(Arc::new(store), hasher, config);
     if let Some(mut listener) = listener {
         let cache = state.cache.clone();
         tokio::spawn(async move {
@@ -58,6 +63,12 @@ pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), Sta
     bootstrap::run(&state).await.map_err(StartError::Bootstrap)?;
     let app = app(state.clone());
     Ok((state, app))
+}
+
+/// Opens the database with `master` (migrations run), for offline commands such as
+/// master key rotation.
+pub async fn open_store(url: &str, master: &sealing::MasterKey) -> Result<SqlStore, StartError> {
+    SqlStore::connect(url, master).await.map_err(StartError::Database)
 }
 
 /// The router over an existing state (for embedding and in-process tests).

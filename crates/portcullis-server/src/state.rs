@@ -1,9 +1,11 @@
 use std::sync::Arc;
 
+use portcullis_core::secret::SecretHasher;
 use portcullis_core::store::Store;
 
 use crate::cache::Cache;
 use crate::config::ServerConfig;
+use crate::secrets::SecretVerifier;
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -12,14 +14,21 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Realm and client cache of the token path.
     pub cache: Arc<Cache>,
+    /// Client secret checks and Argon2.
+    pub secrets: Arc<SecretVerifier>,
     /// Configuration.
     pub config: Arc<ServerConfig>,
 }
 
 impl AppState {
-    /// Wraps a store and a configuration.
-    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
-        Self { cache: Arc::new(Cache::new(config.cache)), store, config: Arc::new(config) }
+    /// Wraps a store, its secret hasher and a configuration.
+    pub fn new(store: Arc<dyn Store>, hasher: SecretHasher, config: ServerConfig) -> Self {
+        Self {
+            cache: Arc::new(Cache::new(config.cache)),
+            secrets: Arc::new(SecretVerifier::new(hasher)),
+            store,
+            config: Arc::new(config),
+        }
     }
 
     /// After a committed admin write to `realm`: drops the local cache entry and tells

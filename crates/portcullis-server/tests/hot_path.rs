@@ -11,6 +11,8 @@ use portcullis_core::client::Client;
 use portcullis_core::defaults::realm_seed;
 use portcullis_core::keys::generate_key;
 use portcullis_core::realm::Realm;
+use portcullis_core::sealing::MasterKey;
+use portcullis_core::secret::ClientSecret;
 use portcullis_core::store::{ClientSeed, ClientStore, RealmStore};
 use portcullis_core::user::User;
 use portcullis_server::{app, AppState, ServerConfig};
@@ -19,7 +21,7 @@ use tower::ServiceExt as _;
 
 async fn add_client(store: &SqlStore, client_id: &str) {
     let mut c = Client::new("r", client_id).unwrap();
-    c.secret = Some("secret".into());
+    c.secret = Some(ClientSecret::Plain("secret".into()));
     c.service_accounts_enabled = true;
     let sa = User::service_account("r", &c.id, client_id, 0);
     let scopes = store.realm_default_scopes("r").await.unwrap();
@@ -38,7 +40,8 @@ fn token_request(client_id: &str) -> Request<Body> {
 async fn cached_client_needs_no_database() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("db").display());
-    let store = SqlStore::connect(&url).await.unwrap();
+    let master = MasterKey::generate();
+    let store = SqlStore::connect(&url, &master).await.unwrap();
     let key = generate_key("r", "RS256", 0).unwrap();
     store.create_realm(&realm_seed(Realm::new("r").unwrap()).unwrap(), &key).await.unwrap();
     add_client(&store, "cached").await;
@@ -51,8 +54,9 @@ async fn cached_client_needs_no_database() {
         bootstrap_admin: None,
         db_pool_size: None,
         cache: Default::default(),
+        master_key: master.clone(),
     };
-    let router = app(AppState::new(Arc::new(store.clone()), config));
+    let router = app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config));
     assert_eq!(router.clone().oneshot(token_request("cached")).await.unwrap().status(), StatusCode::OK);
 
     store.close().await;

@@ -5,16 +5,24 @@ use portcullis_core::store::{ClientSeed, ClientStore};
 use portcullis_core::user::User;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
+use portcullis_core::sealing::DataKey;
+
 use crate::db::{db_err, flag, from_json, map_err, to_json, SqlStore};
+use crate::sealed::{decode_secret, encode_secret};
 
 fn conflict(client_id: &str) -> String {
     format!("Client {client_id} already exists")
 }
 
-fn client_from_row(r: &AnyRow) -> CoreResult<Client> {
+fn client_from_row(dk: &DataKey, r: &AnyRow) -> CoreResult<Client> {
     let mut c: Client = from_json(&r.try_get::<String, _>("data").map_err(db_err)?)?;
-    c.secret = r.try_get("secret").map_err(db_err)?;
+    let column: Option<String> = r.try_get("secret").map_err(db_err)?;
+    c.secret = column.map(|s| decode_secret(dk, &c.id, &s)).transpose()?;
     Ok(c)
+}
+
+fn secret_column(dk: &DataKey, c: &Client) -> CoreResult<Option<String>> {
+    c.secret.as_ref().map(|s| encode_secret(dk, &c.id, s)).transpose()
 }
 
 async fn insert_service_account(tx: &mut Transaction<'_, Any>, sa: &(User, Vec<String>)) -> CoreResult<()> {
@@ -23,13 +31,13 @@ async fn insert_service_account(tx: &mut Transaction<'_, Any>, sa: &(User, Vec<S
 }
 
 /// Inserts a client with its service account and scope links.
-pub(crate) async fn insert_client(tx: &mut Transaction<'_, Any>, seed: &ClientSeed) -> CoreResult<()> {
+pub(crate) async fn insert_client(tx: &mut Transaction<'_, Any>, dk: &DataKey, seed: &ClientSeed) -> CoreResult<()> {
     let c = &seed.client;
     sqlx::query("INSERT INTO clients (id, realm_id, client_id, secret, data) VALUES ($1, $2, $3, $4, $5)")
         .bind(&c.id)
         .bind(&c.realm_id)
         .bind(&c.client_id)
-        .bind(c.secret.clone())
+        .bind(secret_column(dk, c)?)
         .bind(to_json(c)?)
         .execute(&mut **tx)
         .await
@@ -68,7 +76,7 @@ impl ClientStore for SqlStore {
             }
         }
         .map_err(db_err)?;
-        rows.iter().map(client_from_row).collect()
+        rows.iter().map(|r| client_from_row(&self.data_key, r)).collect()
     }
 
     async fn get_client(&self, realm_id: &str, id: &str) -> CoreResult<Option<Client>> {
@@ -78,7 +86,7 @@ impl ClientStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        row.as_ref().map(client_from_row).transpose()
+        row.as_ref().map(|r| client_from_row(&self.data_key, r)).transpose()
     }
 
     async fn client_by_client_id(&self, realm_id: &str, client_id: &str) -> CoreResult<Option<Client>> {
@@ -88,12 +96,12 @@ impl ClientStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        row.as_ref().map(client_from_row).transpose()
+        row.as_ref().map(|r| client_from_row(&self.data_key, r)).transpose()
     }
 
     async fn create_client(&self, seed: &ClientSeed) -> CoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        insert_client(&mut tx, seed).await?;
+        insert_client(&mut tx, &self.data_key, seed).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -102,7 +110,7 @@ impl ClientStore for SqlStore {
         let done =
             sqlx::query("UPDATE clients SET client_id = $1, secret = $2, data = $3 WHERE id = $4 AND realm_id = $5")
                 .bind(&c.client_id)
-                .bind(c.secret.clone())
+                .bind(secret_column(&self.data_key, c)?)
                 .bind(to_json(c)?)
                 .bind(&c.id)
                 .bind(&c.realm_id)

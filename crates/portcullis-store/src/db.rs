@@ -1,6 +1,7 @@
 use std::str::FromStr;
 
 use portcullis_core::error::{CoreError, CoreResult};
+use portcullis_core::sealing::{DataKey, MasterKey};
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyPool, ConnectOptions, Connection as _};
@@ -14,17 +15,20 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     /// Tags this process's change notifications so that it ignores its own.
     pub(crate) instance_id: std::sync::Arc<str>,
+    /// Seals client secrets and signing keys.
+    pub(crate) data_key: std::sync::Arc<DataKey>,
 }
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://...` or `postgres://...`) with the backend's default
-    /// pool size and runs pending migrations.
-    pub async fn connect(url: &str) -> CoreResult<Self> {
-        Self::connect_with(url, &StoreOptions::default()).await
+    /// pool size, runs pending migrations and opens the data key with `master`.
+    pub async fn connect(url: &str, master: &MasterKey) -> CoreResult<Self> {
+        Self::connect_with(url, &StoreOptions::default(), master).await
     }
 
-    /// Connects to `url` and runs pending migrations. Errors name the URL, password hidden.
-    pub async fn connect_with(url: &str, opts: &StoreOptions) -> CoreResult<Self> {
+    /// Connects to `url`, runs pending migrations and opens (on first start: creates) the
+    /// data key with `master`. Errors name the URL, password hidden.
+    pub async fn connect_with(url: &str, opts: &StoreOptions, master: &MasterKey) -> CoreResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let shown = redact_url(url);
@@ -48,7 +52,17 @@ impl SqlStore {
             .run(&pool)
             .await
             .map_err(|e| CoreError::Storage(format!("migration of the database at {shown} failed: {e}")))?;
-        Ok(Self { pool, backend, instance_id: portcullis_core::new_id().replace('-', "").into() })
+        let data_key = crate::sealed::load_data_key(&pool, master).await?;
+        let sealed = crate::sealed::seal_cleartext_rows(&pool, &data_key).await?;
+        if sealed > 0 {
+            tracing::info!(rows = sealed, "sealed secrets and keys that an earlier release stored in the clear");
+        }
+        Ok(Self {
+            pool,
+            backend,
+            instance_id: portcullis_core::new_id().replace('-', "").into(),
+            data_key: std::sync::Arc::new(data_key),
+        })
     }
 
     /// The database behind this store.

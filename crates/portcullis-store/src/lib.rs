@@ -9,6 +9,7 @@ pub mod notify;
 mod realms;
 mod roles;
 mod scopes;
+mod sealed;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;

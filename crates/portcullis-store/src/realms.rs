@@ -6,19 +6,26 @@ use portcullis_core::realm::Realm;
 use portcullis_core::store::RealmStore;
 use sqlx::Row;
 
-use crate::db::{db_err, flag, from_json, map_err, to_json, SqlStore};
+use portcullis_core::sealing::DataKey;
 
-fn insert_signing_key(key: &StoredKey) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-    sqlx::query(
+use crate::db::{db_err, flag, from_json, map_err, to_json, SqlStore};
+use crate::sealed::key_aad;
+
+fn insert_signing_key<'a>(
+    dk: &DataKey,
+    key: &'a StoredKey,
+) -> CoreResult<sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>> {
+    let sealed = dk.seal(&key.private_pkcs8, &key_aad(&key.kid))?;
+    Ok(sqlx::query(
         "INSERT INTO signing_keys (kid, realm_id, algorithm, private_key, created_at, active) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&key.kid)
     .bind(&key.realm_id)
     .bind(&key.algorithm)
-    .bind(key.private_pkcs8.clone())
+    .bind(sealed)
     .bind(key.created_at)
-    .bind(flag(key.active))
+    .bind(flag(key.active)))
 }
 
 #[async_trait]
@@ -70,19 +77,19 @@ impl RealmStore for SqlStore {
                 .await
                 .map_err(db_err)?;
         }
-        insert_signing_key(key).execute(&mut *tx).await.map_err(db_err)?;
+        insert_signing_key(&self.data_key, key)?.execute(&mut *tx).await.map_err(db_err)?;
         for (user, hash, roles) in &seed.users {
             crate::users::insert_user_with(&mut tx, user, hash.as_deref(), roles).await?;
         }
         for client in &seed.clients {
-            crate::clients::insert_client(&mut tx, client).await?;
+            crate::clients::insert_client(&mut tx, &self.data_key, client).await?;
         }
         tx.commit().await.map_err(db_err)
     }
 
     async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()> {
         let conflict = format!("signing key {} exists", key.kid);
-        insert_signing_key(key).execute(&self.pool).await.map_err(map_err(&conflict)).map(|_| ())
+        insert_signing_key(&self.data_key, key)?.execute(&self.pool).await.map_err(map_err(&conflict)).map(|_| ())
     }
 
     async fn update_realm(&self, realm: &Realm) -> CoreResult<()> {
@@ -130,11 +137,14 @@ impl RealmStore for SqlStore {
         .map_err(db_err)?;
         rows.iter()
             .map(|r| {
+                let kid: String = r.try_get("kid").map_err(db_err)?;
+                let sealed: Vec<u8> = r.try_get("private_key").map_err(db_err)?;
+                let private_pkcs8 = self.data_key.open(&sealed, &key_aad(&kid))?.to_vec();
                 Ok(StoredKey {
-                    kid: r.try_get("kid").map_err(db_err)?,
+                    kid,
                     realm_id: r.try_get("realm_id").map_err(db_err)?,
                     algorithm: r.try_get("algorithm").map_err(db_err)?,
-                    private_pkcs8: r.try_get("private_key").map_err(db_err)?,
+                    private_pkcs8,
                     created_at: r.try_get("created_at").map_err(db_err)?,
                     active: r.try_get::<i64, _>("active").map_err(db_err)? != 0,
                 })

@@ -12,6 +12,8 @@ use portcullis_core::keys::generate_key;
 use portcullis_core::realm::Realm;
 use portcullis_core::role::Role;
 use portcullis_core::scope::ClientScope;
+use portcullis_core::sealing::MasterKey;
+use portcullis_core::secret::ClientSecret;
 use portcullis_core::store::{ClientSeed, ClientStore, RealmStore, RoleStore, ScopeStore, UserQuery, UserStore};
 use portcullis_core::user::User;
 use portcullis_store::testing::{TestDatabase, POSTGRES_URL_VAR};
@@ -21,7 +23,7 @@ use portcullis_store::{Backend, SqlStore};
 async fn story_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
-    let store = SqlStore::connect(&url).await.unwrap();
+    let store = SqlStore::connect(&url, &MasterKey::generate()).await.unwrap();
     assert_eq!(store.backend(), Backend::Sqlite);
     realm_client_roles_users_story(&store).await;
     portability(&store).await;
@@ -34,22 +36,26 @@ async fn story_on_postgres() {
         eprintln!("{POSTGRES_URL_VAR} not set: PostgreSQL not tested");
         return;
     };
-    let store = SqlStore::connect(db.url()).await.unwrap();
+    let master = MasterKey::generate();
+    let store = SqlStore::connect(db.url(), &master).await.unwrap();
     assert_eq!(store.backend(), Backend::Postgres);
     realm_client_roles_users_story(&store).await;
     portability(&store).await;
     store.close().await;
     // Migrations are recorded: a second start on the same database applies nothing twice.
-    SqlStore::connect(db.url()).await.unwrap().close().await;
+    SqlStore::connect(db.url(), &master).await.unwrap().close().await;
 }
 
 #[tokio::test]
 async fn unreachable_database_is_named_without_its_password() {
     // Port 1 refuses at once; the store must say so rather than wait for a pool timeout.
-    let err = SqlStore::connect("postgres://portcullis:s3cret@127.0.0.1:1/db").await.unwrap_err().to_string();
+    let err = SqlStore::connect("postgres://portcullis:s3cret@127.0.0.1:1/db", &MasterKey::generate())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("postgres://portcullis:***@127.0.0.1:1/db"), "{err}");
     assert!(!err.contains("s3cret"), "{err}");
-    let err = SqlStore::connect("mysql://h/db").await.unwrap_err().to_string();
+    let err = SqlStore::connect("mysql://h/db", &MasterKey::generate()).await.unwrap_err().to_string();
     assert!(err.contains("unsupported database URL scheme"), "{err}");
 }
 
@@ -63,7 +69,7 @@ async fn realm_client_roles_users_story(store: &SqlStore) {
     assert_eq!(store.realm_default_scopes("demo").await.unwrap().len(), 6);
 
     let mut client = Client::new("demo", "svc").unwrap();
-    client.secret = Some("s3cret".into());
+    client.secret = Some(ClientSecret::Plain("s3cret".into()));
     client.service_accounts_enabled = true;
     let sa = User::service_account("demo", &client.id, "svc", 0);
     let default_roles = store.realm_role_by_name("demo", "default-roles-demo").await.unwrap().unwrap();
@@ -77,7 +83,7 @@ async fn realm_client_roles_users_story(store: &SqlStore) {
         ClientSeed { client: Client { id: "other".into(), ..client.clone() }, service_account: None, scopes: vec![] };
     assert!(matches!(store.create_client(&again).await, Err(CoreError::Conflict(_))));
     let loaded = store.client_by_client_id("demo", "svc").await.unwrap().unwrap();
-    assert_eq!(loaded.secret.as_deref(), Some("s3cret"));
+    assert_eq!(loaded.secret, Some(ClientSecret::Plain("s3cret".into())));
     assert_eq!(store.service_account_user(&client.id).await.unwrap().unwrap().username, "service-account-svc");
 
     let dev = Role::new_realm_role("demo", "Developer", None).unwrap();

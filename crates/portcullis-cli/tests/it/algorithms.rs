@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 use crate::harness::{client_credentials, Admin, Server};
 
 fn jwks(server: &Server, realm: &str) -> Vec<Value> {
-    let r = server.http.get(server.url(&format!("/realms/{realm}/protocol/openid-connect/certs"))).send().unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().unwrap()["keys"].as_array().unwrap().clone()
+    server.jwks(realm)["keys"].as_array().unwrap().clone()
 }
 
 fn discovery(server: &Server, realm: &str) -> Value {

@@ -5,8 +5,16 @@ use std::process::{Command, Output};
 
 use crate::harness::{bin, Server};
 
+/// Runs the binary in a throw-away working directory, so that defaults such as
+/// `./portcullis-data` land there.
 fn run(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME").output().expect("run portcullis")
+    let cwd = tempfile::tempdir().unwrap();
+    Command::new(bin())
+        .args(args)
+        .current_dir(cwd.path())
+        .env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME")
+        .output()
+        .expect("run portcullis")
 }
 
 fn stderr(o: &Output) -> String {

@@ -19,6 +19,8 @@ use serde_json::{json, Value};
 
 pub const ADMIN_USER: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password";
+/// The master key of servers on PostgreSQL (base64 of 32 bytes).
+pub const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LW9mLXBvcnRjdWxsaXMtMzI=";
 
 /// A PostgreSQL test database shared by the servers of one test; dropped with the last.
 pub type SharedDatabase = Arc<TestDatabase>;
@@ -98,7 +100,13 @@ impl Server {
         cmd.args(&opts.extra_args);
         cmd.env_remove("PORTCULLIS_PUBLIC_URL")
             .env_remove("PORTCULLIS_DATABASE_URL")
-            .env_remove("PORTCULLIS_DB_POOL_SIZE");
+            .env_remove("PORTCULLIS_DB_POOL_SIZE")
+            .env_remove("PORTCULLIS_MASTER_KEY")
+            .env_remove("PORTCULLIS_MASTER_KEY_FILE");
+        if database.is_some() {
+            // Instances sharing a database need one master key; each has its own data dir.
+            cmd.env("PORTCULLIS_MASTER_KEY", TEST_MASTER_KEY);
+        }
         cmd.envs(opts.extra_env.iter().map(|(k, v)| (k, v)));
         if !opts.no_bootstrap {
             cmd.env("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER)
@@ -140,6 +148,13 @@ impl Server {
     /// Absolute URL of a path under the base.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The realm's JWKS document.
+    pub fn jwks(&self, realm: &str) -> Value {
+        let r = self.http.get(self.url(&format!("/realms/{realm}/protocol/openid-connect/certs"))).send().unwrap();
+        assert_eq!(r.status(), 200, "GET certs of {realm}");
+        r.json().unwrap()
     }
 
     pub fn token_url(&self, realm: &str) -> String {
@@ -245,6 +260,14 @@ impl Admin<'_> {
             &json!({"clientId": client_id, "secret": secret, "serviceAccountsEnabled": true, "publicClient": false}),
         )
     }
+}
+
+/// The `kid` in the header of a token response's access token.
+pub fn claims_header_kid(token_response: &Value) -> String {
+    let jwt = token_response["access_token"].as_str().expect("access_token");
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap();
+    header["kid"].as_str().expect("kid").to_owned()
 }
 
 /// Decodes a JWT's payload without verifying (for assertions on claims).

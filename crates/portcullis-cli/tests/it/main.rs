@@ -17,5 +17,6 @@ mod discovery;
 mod harness;
 mod multi_instance;
 mod restart;
+mod secrets_at_rest;
 mod smoke;
 mod token;

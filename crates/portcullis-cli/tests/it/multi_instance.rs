@@ -123,9 +123,7 @@ fn signing_keys_are_shared() {
     admin.create_realm("shared");
     admin.create_service_client("shared", "svc", "secret");
 
-    let certs = |s: &Server| -> Value {
-        s.http.get(s.url("/realms/shared/protocol/openid-connect/certs")).send().unwrap().json().unwrap()
-    };
+    let certs = |s: &Server| s.jwks("shared");
     assert_eq!(certs(a), certs(b), "both instances publish the same JWKS");
     let (_, from_a) = client_credentials(a, "shared", "svc", "secret", &[]);
     let (_, from_b) = client_credentials(b, "shared", "svc", "secret", &[]);

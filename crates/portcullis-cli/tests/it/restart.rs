@@ -10,13 +10,7 @@ use crate::harness::{bin, claims, client_credentials, Opts, Server};
 
 /// Verifies `token` offline against the JWKS `server` publishes now.
 fn verify(server: &Server, realm: &str, token: &str, issuer: &str, audience: &str) -> Value {
-    let jwks: Value = server
-        .http
-        .get(server.url(&format!("/realms/{realm}/protocol/openid-connect/certs")))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let jwks = server.jwks(realm);
     let kid = decode_header(token).unwrap().kid.expect("kid");
     let jwk = jwks["keys"]
         .as_array()

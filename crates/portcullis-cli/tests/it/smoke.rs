@@ -17,8 +17,7 @@ fn client_credentials_token_verifies_against_jwks() {
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap();
 
-    let jwks: Value =
-        server.http.get(server.url("/realms/demo/protocol/openid-connect/certs")).send().unwrap().json().unwrap();
+    let jwks = server.jwks("demo");
     let kid = decode_header(token).unwrap().kid.unwrap();
     let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("kid in JWKS");
     let key = DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()).unwrap();

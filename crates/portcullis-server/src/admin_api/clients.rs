@@ -1,18 +1,17 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::Json;
 use portcullis_core::client::Client;
 use portcullis_core::realm::Realm;
 use portcullis_core::role::default_roles_name;
-use portcullis_core::secret::generate_secret;
 use portcullis_core::store::ClientSeed;
 use portcullis_core::user::{User, SERVICE_ACCOUNT_PREFIX};
-use portcullis_types::keycloak::{ClientRepresentation, ClientSecretRepresentation, UserRepresentation};
+use portcullis_types::keycloak::{ClientRepresentation, UserRepresentation};
 use serde::Deserialize;
 
 use super::convert::{apply_client, client_rep, user_rep};
-use super::{created, realm, seg, ApiResult};
+use super::{client_secret, created, realm, seg, ApiResult};
 use crate::error::ApiError;
 use crate::extract::admin::Admin;
 use crate::extract::body::JsonBody;
@@ -99,11 +98,10 @@ pub async fn create(
         c.id = id;
     }
     let (wanted_default, wanted_optional) = (rep.default_client_scopes.clone(), rep.optional_client_scopes.clone());
+    let chosen = rep.secret.clone();
     apply_client(rep, &mut c);
-    if c.is_confidential() && c.secret.is_none() {
-        c.secret = Some(generate_secret());
-    }
     c.validate()?;
+    let one_time = client_secret::assign(&state, &r, &mut c, chosen).await?;
     let scopes = match (wanted_default, wanted_optional) {
         (None, None) => state.store.realm_default_scopes(&r.id).await?,
         (d, o) => {
@@ -122,7 +120,19 @@ pub async fn create(
         if c.service_accounts_enabled { Some(new_service_account(&state, &r, &c).await?) } else { None };
     state.store.create_client(&ClientSeed { client: c.clone(), service_account, scopes }).await?;
     state.changed(&r.name).await;
-    Ok(created(&state, &headers, &format!("/admin/realms/{}/clients/{}", seg(&r.name), seg(&c.id))))
+    let mut resp = created(&state, &headers, &format!("/admin/realms/{}/clients/{}", seg(&r.name), seg(&c.id)));
+    if let Some(secret) = one_time {
+        // Keycloak answers 201 without a body; a realm that keeps only hashes shows the
+        // generated secret here, the one time it exists in the clear.
+        let mut rep = rep_of(&state, &r, &c).await?;
+        rep.secret = Some(secret);
+        let location = resp.headers().get(axum::http::header::LOCATION).cloned();
+        resp = (StatusCode::CREATED, Json(rep)).into_response();
+        if let Some(l) = location {
+            resp.headers_mut().insert(axum::http::header::LOCATION, l);
+        }
+    }
+    Ok(resp)
 }
 
 /// `GET /clients/{id}`.
@@ -146,11 +156,12 @@ pub async fn update(
     let r = realm(&state, &realm_name).await?;
     let mut c = client(&state, &r, &id).await?;
     let old_client_id = c.client_id.clone();
+    let chosen = rep.secret.clone();
     apply_client(rep, &mut c);
-    if c.is_confidential() && c.secret.is_none() {
-        c.secret = Some(generate_secret());
-    }
     c.validate()?;
+    // A secret generated here (a client turned confidential in a hashed realm) is readable
+    // nowhere: regenerating it is how the admin gets to see one.
+    client_secret::assign(&state, &r, &mut c, chosen).await?;
     let existing_sa = state.store.service_account_user(&c.id).await?;
     let new_sa = if c.service_accounts_enabled && existing_sa.is_none() {
         Some(new_service_account(&state, &r, &c).await?)
@@ -188,40 +199,6 @@ pub async fn delete(
     }
     state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn secret_rep(c: &Client) -> ApiResult<Json<ClientSecretRepresentation>> {
-    match (&c.secret, c.is_confidential()) {
-        (Some(s), true) => Ok(Json(ClientSecretRepresentation { type_: "secret".into(), value: s.clone() })),
-        _ => Err(ApiError::BadRequest("the client is public or bearer-only and has no secret".into())),
-    }
-}
-
-/// `GET /clients/{id}/client-secret`.
-pub async fn get_secret(
-    _: Admin,
-    State(state): State<AppState>,
-    Path((realm_name, id)): Path<(String, String)>,
-) -> ApiResult<Json<ClientSecretRepresentation>> {
-    let r = realm(&state, &realm_name).await?;
-    secret_rep(&client(&state, &r, &id).await?)
-}
-
-/// `POST /clients/{id}/client-secret`: a new secret; the old one stops working at once.
-pub async fn regenerate_secret(
-    _: Admin,
-    State(state): State<AppState>,
-    Path((realm_name, id)): Path<(String, String)>,
-) -> ApiResult<Json<ClientSecretRepresentation>> {
-    let r = realm(&state, &realm_name).await?;
-    let mut c = client(&state, &r, &id).await?;
-    if !c.is_confidential() {
-        return Err(ApiError::BadRequest("the client is public or bearer-only and has no secret".into()));
-    }
-    c.secret = Some(generate_secret());
-    state.store.update_client(&c, None).await?;
-    state.changed(&r.name).await;
-    secret_rep(&c)
 }
 
 /// `GET /clients/{id}/service-account-user`.

@@ -60,7 +60,7 @@ pub fn client_rep(c: &Client, default_scopes: Vec<String>, optional_scopes: Vec<
         enabled: Some(c.enabled),
         always_display_in_console: Some(c.always_display_in_console),
         client_authenticator_type: Some(c.client_authenticator_type.clone()),
-        secret: c.secret.clone().filter(|_| c.is_confidential()),
+        secret: super::client_secret::shown(c),
         redirect_uris: Some(c.redirect_uris.clone()),
         web_origins: Some(c.web_origins.clone()),
         not_before: Some(c.not_before),
@@ -98,9 +98,6 @@ pub fn apply_client(rep: ClientRepresentation, c: &mut Client) {
     set_if!(c.enabled, rep.enabled);
     set_if!(c.always_display_in_console, rep.always_display_in_console);
     set_if!(c.client_authenticator_type, rep.client_authenticator_type);
-    if rep.secret.is_some() {
-        c.secret = rep.secret;
-    }
     set_if!(c.redirect_uris, rep.redirect_uris);
     set_if!(c.web_origins, rep.web_origins);
     set_if!(c.not_before, rep.not_before);

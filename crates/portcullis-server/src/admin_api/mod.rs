@@ -3,6 +3,7 @@
 //! its store calls and invalidates the realm's cache after a write.
 
 mod client_scopes;
+mod client_secret;
 mod clients;
 mod convert;
 mod mappers;
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route(R, get(realms::get).put(realms::update).delete(realms::delete))
         .route(&format!("{R}/clients"), get(clients::list).post(clients::create))
         .route(&format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete))
-        .route(&format!("{R}/clients/{{id}}/client-secret"), get(clients::get_secret).post(clients::regenerate_secret))
+        .route(&format!("{R}/clients/{{id}}/client-secret"), get(client_secret::get).post(client_secret::regenerate))
         .route(&format!("{R}/clients/{{id}}/service-account-user"), get(clients::service_account_user))
         .route(&format!("{R}/clients/{{id}}/default-client-scopes"), get(client_scopes::list_default))
         .route(&format!("{R}/clients/{{id}}/optional-client-scopes"), get(client_scopes::list_optional))

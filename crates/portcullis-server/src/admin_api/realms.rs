@@ -7,7 +7,7 @@ use portcullis_core::{defaults, keys};
 use portcullis_types::keycloak::RealmRepresentation;
 
 use super::convert::{apply_realm, realm_rep};
-use super::{created, realm, seg, ApiResult};
+use super::{client_secret, created, realm, seg, ApiResult};
 use crate::error::ApiError;
 use crate::extract::admin::{Admin, MASTER_REALM};
 use crate::extract::body::JsonBody;
@@ -81,6 +81,7 @@ pub async fn update(
     r.validate()?;
     ensure_signing_key(&state, &r).await?;
     state.store.update_realm(&r).await?;
+    client_secret::hash_retrievable_secrets(&state, &r).await?;
     state.changed(&name).await;
     state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)

@@ -2,7 +2,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use portcullis_core::password::hash_password;
 use portcullis_core::realm::Realm;
 use portcullis_core::role::{default_roles_name, Role};
 use portcullis_core::store::UserQuery;
@@ -60,11 +59,8 @@ async fn check_email_free(state: &AppState, r: &Realm, u: &User) -> ApiResult<()
     Ok(())
 }
 
-async fn hash(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(Into::into)
+async fn hash(state: &AppState, password: String) -> ApiResult<String> {
+    state.secrets.hash(password).await.map_err(Into::into)
 }
 
 fn password_of(creds: Option<&[CredentialRepresentation]>) -> ApiResult<Option<String>> {
@@ -118,7 +114,7 @@ pub async fn create(
     u.validate()?;
     check_email_free(&state, &r, &u).await?;
     let hash = match password {
-        Some(p) => Some(hash(p).await?),
+        Some(p) => Some(hash(&state, p).await?),
         None => None,
     };
     let default_roles = state.store.realm_role_by_name(&r.id, &default_roles_name(&r.name)).await?;
@@ -153,7 +149,7 @@ pub async fn update(
     check_email_free(&state, &r, &u).await?;
     state.store.update_user(&u).await?;
     if let Some(p) = password {
-        state.store.set_password_hash(&u.id, &hash(p).await?).await?;
+        state.store.set_password_hash(&u.id, &hash(&state, p).await?).await?;
     }
     state.changed(&r.name).await;
     Ok(StatusCode::NO_CONTENT)
@@ -186,7 +182,7 @@ pub async fn reset_password(
     let u = user(&state, &r, &id).await?;
     let p = password_of(Some(std::slice::from_ref(&cred)))?
         .ok_or_else(|| ApiError::BadRequest("value is required".into()))?;
-    state.store.set_password_hash(&u.id, &hash(p).await?).await?;
+    state.store.set_password_hash(&u.id, &hash(&state, p).await?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

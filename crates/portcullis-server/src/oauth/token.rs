@@ -47,7 +47,7 @@ pub async fn token(
         .client(state.store.as_ref(), &entry, &presented.client_id)
         .await?
         .ok_or_else(|| with_basic(OAuthError::invalid_client("Invalid client or Invalid client credentials")))?;
-    ctx.client.authenticate(presented.secret.as_deref()).map_err(with_basic)?;
+    state.secrets.authenticate(&ctx.client, presented.secret.as_deref()).await.map_err(with_basic)?;
 
     let base =
         base_url(&state, &headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
@@ -83,10 +83,7 @@ async fn password_grant(
     };
     // An unknown user costs one Argon2 verification too, so timing does not reveal which
     // usernames exist.
-    let (pw, hash) = (pw.to_owned(), hash.unwrap_or_else(|| dummy_hash().to_owned()));
-    let ok = tokio::task::spawn_blocking(move || password::verify_password(&pw, &hash))
-        .await
-        .map_err(|e| portcullis_core::CoreError::Crypto(e.to_string()))?;
+    let ok = state.secrets.verify_password(pw.to_owned(), hash.unwrap_or_else(|| dummy_hash().to_owned())).await?;
     let user =
         user.filter(|_| ok).ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidGrant, "Invalid user credentials"))?;
     let subject = subject_of(state.store.as_ref(), user).await?;

@@ -74,6 +74,9 @@ pub struct ClientSecretRepresentation {
     /// Always `secret`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The secret.
+    /// The secret, or `**********` when it is kept only as a hash.
     pub value: String,
+    /// Why the value is masked (Portcullis only; absent when the value is the secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
