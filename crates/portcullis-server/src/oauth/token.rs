@@ -18,7 +18,7 @@ use crate::extract::form::TokenForm;
 use crate::issuer::{base_url, realm_issuer};
 use crate::state::AppState;
 
-#[tracing::instrument(skip_all, fields(realm = %realm))]
+#[tracing::instrument(level = "debug", skip_all, fields(realm = %realm))]
 pub async fn token(
     State(state): State<AppState>,
     Path(realm): Path<String>,
