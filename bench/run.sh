@@ -255,11 +255,11 @@ say "$START_OUT"
 
 # --- 3. physical limit: signatures per second of each algorithm, one core ---------------
 say "openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 (one core)"
-openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 > "$TMP/openssl.txt" 2> "$TMP/openssl.err" \
-  || { cat "$TMP/openssl.err" >&2; die "openssl speed failed"; }
 # sign/s is the first rate column; OpenSSL 3.2+ adds encr./s and decr./s after verify/s for
 # RSA, so the column is found from the header line above each result.
-SIGN_PER_S=$(python3 - "$TMP/openssl.txt" <<'PY'
+# sign_rates FILE DIVISOR: "RS256=… ES256=… EdDSA=…", each rate divided by DIVISOR
+sign_rates() {
+python3 - "$1" "$2" <<'PY'
 import sys
 rates, header = {}, []
 for line in open(sys.argv[1]):
@@ -273,13 +273,24 @@ for line in open(sys.argv[1]):
             else "EdDSA" if "(Ed25519)" in t else None)
     if name:
         n_rates = sum(1 for h in header if h.endswith("/s"))
-        rates[name] = float(t[len(t) - n_rates + header[-n_rates:].index("sign/s")])
+        rates[name] = float(t[len(t) - n_rates + header[-n_rates:].index("sign/s")]) / float(sys.argv[2])
 missing = {"RS256", "ES256", "EdDSA"} - rates.keys()
 if missing:
     sys.exit(f"cannot parse openssl speed output for {sorted(missing)}")
 print(" ".join(f"{k}={v:.1f}" for k, v in rates.items()))
 PY
-) || { cat "$TMP/openssl.txt" >&2; die "cannot parse openssl speed output"; }
+}
+openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 > "$TMP/openssl.txt" 2> "$TMP/openssl.err" \
+  || { cat "$TMP/openssl.err" >&2; die "openssl speed failed"; }
+SIGN_PER_S=$(sign_rates "$TMP/openssl.txt" 1) || { cat "$TMP/openssl.txt" >&2; die "cannot parse openssl speed output"; }
+# The same with every core signing at once, per core: under load the server signs on all
+# cores, which share caches, power and turbo headroom, so each signs somewhat slower.
+CORES=$(nproc)
+openssl speed -seconds 3 -multi "$CORES" rsa2048 ecdsap256 ed25519 > "$TMP/openssl-multi.txt" 2> "$TMP/openssl.err" \
+  || { cat "$TMP/openssl.err" >&2; die "openssl speed -multi failed"; }
+SIGN_PER_S_ALL=$(sign_rates "$TMP/openssl-multi.txt" "$CORES") \
+  || { cat "$TMP/openssl-multi.txt" >&2; die "cannot parse openssl speed -multi output"; }
+say "openssl sign/s per core with all $CORES cores signing: $SIGN_PER_S_ALL"
 say "openssl sign/s, one core: $SIGN_PER_S ($(openssl version))"
 
 # --- 4. compare.sh per algorithm: peer (RS256) and portcullis alternated -----------------
@@ -307,10 +318,11 @@ done
 done
 
 # --- 5. summary ------------------------------------------------------------------------
-python3 - "$TMP" "$START_OUT" "$SIGN_PER_S" "$RC" "${RUN_KEYS[@]}" <<'PY' | tee -a "$LOG_FILE"
+python3 - "$TMP" "$START_OUT" "$SIGN_PER_S" "$SIGN_PER_S_ALL" "$RC" "${RUN_KEYS[@]}" <<'PY' | tee -a "$LOG_FILE"
 import math, re, statistics, sys
-tmp, start, sign_s, rc, keys = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+tmp, start, sign_s, sign_s_all, rc, keys = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
 limit = {k: float(v) for k, v in (p.split("=") for p in sign_s.split())}
+limit_all = {k: float(v) for k, v in (p.split("=") for p in sign_s_all.split())}
 nan = float("nan")
 
 def load(path):
@@ -340,7 +352,7 @@ def row(name, vals, side, alg, peer_rps):
     rps, rpc = med(vals, side, "RESULT", "rps"), med(vals, side, "CPU", "req_per_server_cpu_s")
     rows.append([name, f(rps, 1), f(med(vals, side, "RESULT", "p50_ms"), 2), f(med(vals, side, "RESULT", "p99_ms"), 2),
                  f(rpc), f"{f(med(vals, side, 'RSS', 'idle_kb'))}/{f(med(vals, side, 'RSS', 'loaded_kb'))}",
-                 f(limit[alg]), f(div(rpc, limit[alg]), 2), f(div(rps, peer_rps), 2)])
+                 f(limit[alg]), f(div(rpc, limit[alg]), 2), f(div(rpc, limit_all[alg]), 2), f(div(rps, peer_rps), 2)])
 
 # The peer row pools the peer legs of every compare.sh run; each portcullis row's ratio is
 # to the peer legs of its own run (same machine conditions).
@@ -355,7 +367,8 @@ for key, (_, vals) in runs.items():
     row(f"portcullis {alg} {backend}", vals, "server", alg, med(vals, "peer", "RESULT", "rps"))
 
 head = ["algorithm", "tokens/s", "p50 ms", "p99 ms", "req per server CPU-s", "RSS idle/loaded KB",
-        "signing limit (1 core sign/s)", "ratio to limit", "ratio to peer tokens/s"]
+        "signing limit (1 core sign/s)", "ratio to limit", "ratio to limit, all cores signing",
+        "ratio to peer tokens/s"]
 w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
 line = lambda cells: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(cells)) + " |"
 print("=" * 78)
@@ -363,12 +376,14 @@ for key, (compare, _) in runs.items():
     print(f"{key} {compare or 'COMPARE missing (see the log)'}")
 print(f"PORTCULLIS_{start}")
 print(f"OPENSSL sign_per_s_1_core {sign_s}")
+print(f"OPENSSL sign_per_s_per_core_all_cores_signing {sign_s_all}")
 print(line(head))
 print("|" + "|".join("-" * (x + 2) for x in w) + "|")
 for r in rows:
     print(line(r))
 print("ratio to limit = req per server CPU-s / openssl sign/s of the algorithm on one core "
-      "(1.0 = a token costs one OpenSSL signature of CPU and nothing else); "
+      "(1.0 = a token costs one OpenSSL signature of CPU and nothing else); ratio to limit, all cores signing = "
+      "the same against openssl speed -multi <cores>, per core (the signature's cost under load); "
       "ratio to peer = tokens/s / the peer's RS256 tokens/s in the same compare.sh run.")
 for key, (_, vals) in runs.items():
     for side in ("peer", "server"):
