@@ -28,7 +28,7 @@ fn main() -> std::process::ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::MasterKey(command) => {
-            serve::init_logging("warn");
+            serve::init_logging("warn", serve::LogFormat::Text);
             match master_key::run(command) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => {

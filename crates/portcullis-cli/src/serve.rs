@@ -47,11 +47,23 @@ pub struct ServeArgs {
     /// Log filter (tracing syntax), e.g. info or portcullis_server=debug.
     #[arg(long, env = "PORTCULLIS_LOG", default_value = "info")]
     log: String,
+    /// Log lines as readable text or as one JSON object per line (for log shippers).
+    #[arg(long, env = "PORTCULLIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (colored on a terminal).
+    Text,
+    /// One JSON object per line, with the request's span fields (request_id, method, path).
+    Json,
 }
 
 /// Runs the server; the exit code tells scripts whether start-up failed.
 pub fn run(args: ServeArgs) -> ExitCode {
-    init_logging(&args.log);
+    init_logging(&args.log, args.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -69,14 +81,14 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-pub fn init_logging(filter: &str) {
+pub fn init_logging(filter: &str, format: LogFormat) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+    }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod issuer;
 mod oauth;
+mod request_meta;
 mod router;
 pub mod secrets;
 mod state;

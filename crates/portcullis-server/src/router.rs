@@ -11,9 +11,12 @@ use axum::{middleware, Json, Router};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::request_meta::{ensure_request_id, REQUEST_ID, SECURITY_HEADERS};
 use crate::state::AppState;
 use crate::{admin_api, health, oauth};
 
@@ -29,7 +32,8 @@ pub fn build(state: AppState) -> Router {
     let realm_routes = Router::new().merge(oauth::routes()).merge(admin_api::routes()).merge(health.clone());
     let mut app = if rel.is_empty() { realm_routes } else { Router::new().nest(&rel, realm_routes).merge(health) };
     app = app.route(&oauth::rfc8414_route(&rel), get(oauth_metadata_rfc8414));
-    app.fallback(not_found)
+    let mut app = app
+        .fallback(not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -43,8 +47,20 @@ pub fn build(state: AppState) -> Router {
         }))
         // Outside the limits above so that their plain-text answers (413, 408) become JSON
         // too, like axum's own rejections (405, bad paths).
-        .layer(middleware::map_response(json_errors))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::map_response(json_errors));
+    for (name, value) in SECURITY_HEADERS {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    // Every line logged while serving a request carries its id.
+    app.layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<Body>| {
+        let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+    }))
+    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+    .layer(middleware::map_request(ensure_request_id))
 }
 
 async fn oauth_metadata_rfc8414(

@@ -124,8 +124,9 @@ impl Server {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(i) = line.find("listening on http://") {
-                    let addr =
-                        line[i + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_owned();
+                    // Text or JSON log lines: the address ends at a space or a quote.
+                    let rest = &line[i + "listening on http://".len()..];
+                    let addr = rest.split([' ', '"']).next().unwrap_or("").to_owned();
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr);
                     }

@@ -16,6 +16,7 @@ mod cli;
 mod discovery;
 mod harness;
 mod multi_instance;
+mod operations;
 mod restart;
 mod secrets_at_rest;
 mod smoke;

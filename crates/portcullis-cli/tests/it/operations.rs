@@ -1,0 +1,78 @@
+//! What operators rely on around every request: request ids (kept from a proxy when sane,
+//! made up otherwise, always echoed), security headers on every answer, and JSON logs whose
+//! lines carry the request id.
+
+use serde_json::{json, Value};
+
+use crate::harness::{Opts, Server};
+
+const SECURITY: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+];
+
+fn request_id(r: &reqwest::blocking::Response) -> String {
+    r.headers().get("x-request-id").expect("x-request-id").to_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_answer_has_a_request_id_and_security_headers() {
+    let server = Server::with_realm("ops");
+    let admin = server.admin();
+    let answers = [
+        server.http.get(server.url("/realms/ops/protocol/openid-connect/certs")).send().unwrap(),
+        server.http.post(server.token_url("ops")).form(&[("grant_type", "client_credentials")]).send().unwrap(),
+        server.http.get(server.url("/no/such/path")).send().unwrap(),
+        admin.get("/admin/realms/ops"),
+        server.http.get(server.url("/health/ready")).send().unwrap(),
+    ];
+    let mut ids = Vec::new();
+    for r in &answers {
+        for (name, value) in SECURITY {
+            assert_eq!(r.headers().get(name).map(|v| v.to_str().unwrap()), Some(value), "{name} on {}", r.url());
+        }
+        let id = request_id(r);
+        assert_eq!(id.len(), 36, "a fresh UUID: {id}");
+        ids.push(id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), answers.len(), "each request gets its own id");
+
+    // A proxy's id is kept; one that is too long or holds odd characters is replaced.
+    let with_id = |id: &str| server.http.get(server.url("/health/live")).header("x-request-id", id).send().unwrap();
+    assert_eq!(request_id(&with_id("edge-7f3a:42")), "edge-7f3a:42");
+    for bad in ["x".repeat(129), "two words".into(), "line\tbreak".into()] {
+        let got = request_id(&with_id(&bad));
+        assert_ne!(got, bad);
+        assert_eq!(got.len(), 36);
+    }
+}
+
+#[test]
+fn json_logs_carry_the_request_id() {
+    let server =
+        Server::start_with(Opts { extra_args: vec!["--log-format".into(), "json".into()], ..Default::default() });
+    let admin = server.admin();
+    admin.create_realm("logged");
+    let r = admin.put("/admin/realms/logged", &json!({"defaultSignatureAlgorithm": "ES256"}));
+    assert_eq!(r.status(), 204);
+    let id = request_id(&r);
+    // The log thread reads stderr as it comes: give the line a moment to arrive.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let lines = server.log.lock().unwrap().clone();
+        let parsed: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect();
+        let found = parsed.iter().any(|v| {
+            v["fields"]["message"].as_str().is_some_and(|m| m.contains("new signing key"))
+                && v["span"]["request_id"] == id.as_str()
+        });
+        if found {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no JSON line with request_id {id}: {lines:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,34 @@
+//! What every response carries whatever the route: a request id to correlate a client's
+//! report with the server's log, and headers that stop browsers from sniffing, framing or
+//! leaking referrers of API answers.
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request};
+
+/// The request id header (as set by proxies such as nginx and Envoy).
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Longest request id accepted from a client or proxy; longer ones are replaced.
+const MAX_ID_LEN: usize = 128;
+
+/// Keeps a sane `X-Request-Id` from the caller (a proxy usually sets one), otherwise gives
+/// the request a fresh one; the propagate layer copies it onto the response.
+pub async fn ensure_request_id(mut req: Request<Body>) -> Request<Body> {
+    let sane = req.headers().get(&REQUEST_ID).is_some_and(|v| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= MAX_ID_LEN && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
+    });
+    if !sane {
+        if let Ok(v) = HeaderValue::from_str(&portcullis_core::new_id()) {
+            req.headers_mut().insert(REQUEST_ID, v);
+        }
+    }
+    req
+}
+
+/// Headers added to every response that does not set them itself.
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+];
