@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// Seconds a cached realm or client keeps serving while the database is unreachable.
     #[arg(long, env = "PORTCULLIS_CACHE_MAX_STALE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     cache_max_stale_seconds: u64,
+    /// Serve Prometheus metrics at /metrics (they name realms and clients, so keep the
+    /// path away from the public, e.g. at the load balancer).
+    #[arg(long, env = "PORTCULLIS_METRICS_ENABLED")]
+    metrics_enabled: bool,
     /// The master key.
     #[command(flatten)]
     master_key: crate::master_key::MasterKeyArgs,
@@ -139,6 +143,11 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         cache,
         db_pool_size: args.db_pool_size,
         master_key,
+        metrics: if args.metrics_enabled {
+            Some(portcullis_server::metrics::install().map_err(anyhow::Error::msg).context("cannot start metrics")?)
+        } else {
+            None
+        },
     })
 }
 

@@ -65,6 +65,10 @@ pub trait RealmStore: Send + Sync {
     async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()>;
     /// Whether the database answers.
     async fn ping(&self) -> CoreResult<()>;
+    /// Connection pool figures, for metrics; `None` when the store has no pool.
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
+    }
 }
 
 /// Clients and their scope links.
@@ -160,6 +164,17 @@ pub trait UserStore: Send + Sync {
 pub trait ChangeFeed: Send + Sync {
     /// Announces a change to `realm_name` after it was committed.
     async fn publish_change(&self, realm_name: &str) -> CoreResult<()>;
+}
+
+/// Database connections of a store's pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open now.
+    pub open: u32,
+    /// Of those, idle.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// Everything the server needs.

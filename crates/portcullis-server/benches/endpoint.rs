@@ -59,6 +59,7 @@ fn endpoint(c: &mut Criterion) {
             db_pool_size: None,
             cache: Default::default(),
             master_key: master.clone(),
+            metrics: None,
         };
         app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config))
     });

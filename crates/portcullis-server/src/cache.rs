@@ -79,9 +79,15 @@ impl Cache {
         Self { policy, ..Self::default() }
     }
 
+    /// Whether the realm is cached now (it exists), without touching the database.
+    pub fn is_known(&self, name: &str) -> bool {
+        self.realms.read().is_ok_and(|m| m.contains_key(name))
+    }
+
     /// The realm named `name`, loading it on a miss; `None` if it does not exist.
     pub async fn realm(&self, store: &dyn Store, name: &str) -> CoreResult<Option<Arc<RealmEntry>>> {
         let cached = self.realms.read().map_err(|_| poisoned())?.get(name).cloned();
+        crate::metrics::cache_lookup("realm", cached.is_some());
         if let Some(e) = &cached {
             // Fresh, or another request is already refreshing it: serve what we have.
             if e.loaded_at.elapsed() < self.policy.ttl || e.refreshing.swap(true, Ordering::AcqRel) {
@@ -123,8 +129,10 @@ impl Cache {
         client_id: &str,
     ) -> CoreResult<Option<Arc<ClientContext>>> {
         if let Some(c) = entry.clients.read().map_err(|_| poisoned())?.get(client_id) {
+            crate::metrics::cache_lookup("client", true);
             return Ok(Some(c.clone()));
         }
+        crate::metrics::cache_lookup("client", false);
         let Some(ctx) = load_client_context(store, &entry.realm, client_id).await? else { return Ok(None) };
         let ctx = Arc::new(ctx);
         entry.clients.write().map_err(|_| poisoned())?.insert(client_id.to_owned(), ctx.clone());

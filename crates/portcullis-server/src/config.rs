@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub db_pool_size: Option<u32>,
     /// Wraps the data key that seals secrets and signing keys in the database.
     pub master_key: portcullis_core::sealing::MasterKey,
+    /// The Prometheus recorder's handle when metrics are on (see [`crate::metrics`]).
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -30,6 +32,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("cache", &self.cache)
             .field("db_pool_size", &self.db_pool_size)
             .field("master_key", &self.master_key)
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }

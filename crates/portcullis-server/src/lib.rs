@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod health;
 mod issuer;
+pub mod metrics;
 mod oauth;
 mod request_meta;
 mod router;

@@ -28,10 +28,14 @@ const MAX_WRAPPED_ERROR: usize = 16 * 1024;
 /// The whole application.
 pub fn build(state: AppState) -> Router {
     let rel = state.config.relative_path.clone();
-    let health = Router::new().route("/health/live", get(health::live)).route("/health/ready", get(health::ready));
+    let health = Router::new()
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(crate::metrics::scrape));
     let realm_routes = Router::new().merge(oauth::routes()).merge(admin_api::routes()).merge(health.clone());
     let mut app = if rel.is_empty() { realm_routes } else { Router::new().nest(&rel, realm_routes).merge(health) };
     app = app.route(&oauth::rfc8414_route(&rel), get(oauth_metadata_rfc8414));
+    let record = state.config.metrics.is_some().then(|| state.clone());
     let mut app = app
         .fallback(not_found)
         .with_state(state)
@@ -54,6 +58,9 @@ pub fn build(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ));
     }
+    if let Some(state) = record {
+        app = app.layer(middleware::from_fn_with_state(state, crate::metrics::record));
+    }
     // Every line logged while serving a request carries its id.
     app.layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<Body>| {
         let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -71,7 +78,7 @@ async fn oauth_metadata_rfc8414(
     oauth::oauth_metadata(state, path, headers).await.into_response()
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "error_description": "no such resource"})))
         .into_response()
 }

@@ -55,6 +55,7 @@ async fn cached_client_needs_no_database() {
         db_pool_size: None,
         cache: Default::default(),
         master_key: master.clone(),
+        metrics: None,
     };
     let router = app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config));
     assert_eq!(router.clone().oneshot(token_request("cached")).await.unwrap().status(), StatusCode::OK);

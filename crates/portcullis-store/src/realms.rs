@@ -152,6 +152,14 @@ impl RealmStore for SqlStore {
             .collect()
     }
 
+    fn pool_stats(&self) -> Option<portcullis_core::store::PoolStats> {
+        Some(portcullis_core::store::PoolStats {
+            open: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+        })
+    }
+
     async fn ping(&self) -> CoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err).map(|_| ())
     }

@@ -76,3 +76,42 @@ fn json_logs_carry_the_request_id() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn metrics_count_requests_tokens_and_connections_when_enabled() {
+    let off = Server::start();
+    assert_eq!(off.http.get(off.url("/metrics")).send().unwrap().status(), 404, "off by default");
+    drop(off);
+
+    let server = Server::start_with(Opts { extra_args: vec!["--metrics-enabled".into()], ..Default::default() });
+    let admin = server.admin();
+    admin.create_realm("m");
+    admin.create_service_client("m", "svc", "s3cret");
+    for _ in 0..3 {
+        assert_eq!(crate::harness::client_credentials(&server, "m", "svc", "s3cret", &[]).0, 200);
+    }
+    assert_eq!(crate::harness::client_credentials(&server, "m", "svc", "wrong", &[]).0, 401);
+    for i in 0..20 {
+        server.http.get(server.url(&format!("/realms/junk{i}/protocol/openid-connect/certs"))).send().unwrap();
+    }
+    let r = server.http.get(server.url("/metrics")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = r.text().unwrap();
+    let value = |series: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("{series} missing:\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        value(r#"portcullis_tokens_issued_total{realm="m",grant_type="client_credentials",client_id="svc"}"#),
+        3.0
+    );
+    assert_eq!(value(r#"portcullis_http_requests_total{endpoint="token",method="POST",status="200",realm="m"}"#), 3.0);
+    assert_eq!(value(r#"portcullis_http_requests_total{endpoint="token",method="POST",status="401",realm="m"}"#), 1.0);
+    // Unknown realms share one series instead of one each.
+    assert_eq!(value(r#"portcullis_http_requests_total{endpoint="certs",method="GET",status="404",realm="-"}"#), 20.0);
+    assert!(!text.contains("junk"), "no label from an unknown realm");
+    assert!(value(r#"portcullis_http_request_duration_seconds_count{endpoint="token"}"#) >= 4.0);
+    assert!(value(r#"portcullis_cache_lookups_total{kind="client",result="hit"}"#) >= 3.0);
+    assert!(value(r#"portcullis_db_connections{state="max"}"#) >= 1.0);
+}

@@ -56,11 +56,18 @@ pub async fn token(
     let params = TokenParams { issuer: &issuer, now: super::now(), jti: &jti, resources: &form.resources };
     let scopes = parse_scope_param(form.get("scope"))?;
 
-    let (issued, scope) = match grant_type {
-        "client_credentials" => grant::client_credentials::issue(&ctx, &scopes, &params)?,
-        _ => password_grant(&state, &ctx, &form, &scopes, &params).await?,
+    let (issued, scope, grant) = match grant_type {
+        "client_credentials" => {
+            let (issued, scope) = grant::client_credentials::issue(&ctx, &scopes, &params)?;
+            (issued, scope, "client_credentials")
+        }
+        _ => {
+            let (issued, scope) = password_grant(&state, &ctx, &form, &scopes, &params).await?;
+            (issued, scope, "password")
+        }
     };
     let access_token = entry.signer.sign(&issued.claims)?;
+    crate::metrics::token_issued(&state, &realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
     Ok(token_response(&entry, access_token, issued.expires_in, scope))
 }
