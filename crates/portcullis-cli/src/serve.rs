@@ -41,6 +41,13 @@ pub struct ServeArgs {
     /// Seconds a cached realm or client keeps serving while the database is unreachable.
     #[arg(long, env = "PORTCULLIS_CACHE_MAX_STALE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     cache_max_stale_seconds: u64,
+    /// Token requests per second allowed per client, per instance (0: no limit). Over it
+    /// the token endpoint answers 429 with Retry-After.
+    #[arg(long, env = "PORTCULLIS_TOKEN_RATE_LIMIT", default_value_t = 0)]
+    token_rate_limit: u32,
+    /// Admin API requests per second allowed per administrator, per instance (0: no limit).
+    #[arg(long, env = "PORTCULLIS_ADMIN_RATE_LIMIT", default_value_t = 0)]
+    admin_rate_limit: u32,
     /// Serve Prometheus metrics at /metrics (they name realms and clients, so keep the
     /// path away from the public, e.g. at the load balancer).
     #[arg(long, env = "PORTCULLIS_METRICS_ENABLED")]
@@ -143,6 +150,8 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         cache,
         db_pool_size: args.db_pool_size,
         master_key,
+        token_rate_limit: args.token_rate_limit,
+        admin_rate_limit: args.admin_rate_limit,
         metrics: if args.metrics_enabled {
             Some(portcullis_server::metrics::install().map_err(anyhow::Error::msg).context("cannot start metrics")?)
         } else {

@@ -60,6 +60,8 @@ fn endpoint(c: &mut Criterion) {
             cache: Default::default(),
             master_key: master.clone(),
             metrics: None,
+            token_rate_limit: 0,
+            admin_rate_limit: 0,
         };
         app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config))
     });

@@ -18,6 +18,10 @@ pub struct ServerConfig {
     pub db_pool_size: Option<u32>,
     /// Wraps the data key that seals secrets and signing keys in the database.
     pub master_key: portcullis_core::sealing::MasterKey,
+    /// Token requests per second per client (0: no limit).
+    pub token_rate_limit: u32,
+    /// Admin API requests per second per administrator (0: no limit).
+    pub admin_rate_limit: u32,
     /// The Prometheus recorder's handle when metrics are on (see [`crate::metrics`]).
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
@@ -33,6 +37,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("db_pool_size", &self.db_pool_size)
             .field("master_key", &self.master_key)
             .field("metrics", &self.metrics.is_some())
+            .field("token_rate_limit", &self.token_rate_limit)
+            .field("admin_rate_limit", &self.admin_rate_limit)
             .finish()
     }
 }

@@ -80,6 +80,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// 503; the database cannot be reached. The detail is logged, never sent.
     Unavailable(String),
+    /// 429; over the administrator's rate limit, with the seconds to wait.
+    TooManyRequests(u64),
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -118,6 +120,9 @@ impl From<CoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind, msg) = match self {
+            Self::TooManyRequests(retry_after_s) => {
+                return crate::rate_limit::RateLimited { retry_after_s }.into_response();
+            }
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "invalid_request", m),
             Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),

@@ -11,6 +11,7 @@ mod health;
 mod issuer;
 pub mod metrics;
 mod oauth;
+pub mod rate_limit;
 mod request_meta;
 mod router;
 pub mod secrets;

@@ -5,6 +5,7 @@ use portcullis_core::store::Store;
 
 use crate::cache::Cache;
 use crate::config::ServerConfig;
+use crate::rate_limit::Limiter;
 use crate::secrets::SecretVerifier;
 
 /// Shared state of every handler.
@@ -16,6 +17,10 @@ pub struct AppState {
     pub cache: Arc<Cache>,
     /// Client secret checks and Argon2.
     pub secrets: Arc<SecretVerifier>,
+    /// Per-client limit of the token endpoint, if any.
+    pub token_limit: Option<Limiter>,
+    /// Per-administrator limit of the admin API, if any.
+    pub admin_limit: Option<Limiter>,
     /// Configuration.
     pub config: Arc<ServerConfig>,
 }
@@ -26,6 +31,8 @@ impl AppState {
         Self {
             cache: Arc::new(Cache::new(config.cache)),
             secrets: Arc::new(SecretVerifier::new(hasher)),
+            token_limit: Limiter::per_second(config.token_rate_limit),
+            admin_limit: Limiter::per_second(config.admin_rate_limit),
             store,
             config: Arc::new(config),
         }

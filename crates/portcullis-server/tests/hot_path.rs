@@ -56,6 +56,8 @@ async fn cached_client_needs_no_database() {
         cache: Default::default(),
         master_key: master.clone(),
         metrics: None,
+        token_rate_limit: 0,
+        admin_rate_limit: 0,
     };
     let router = app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config));
     assert_eq!(router.clone().oneshot(token_request("cached")).await.unwrap().status(), StatusCode::OK);

@@ -115,3 +115,43 @@ fn metrics_count_requests_tokens_and_connections_when_enabled() {
     assert!(value(r#"portcullis_cache_lookups_total{kind="client",result="hit"}"#) >= 3.0);
     assert!(value(r#"portcullis_db_connections{state="max"}"#) >= 1.0);
 }
+
+#[test]
+fn rate_limits_answer_429_with_retry_after() {
+    let server = Server::start_with(Opts {
+        extra_args: ["--token-rate-limit", "2", "--admin-rate-limit", "5"].map(String::from).to_vec(),
+        ..Default::default()
+    });
+    let admin = server.admin();
+    admin.create_realm("rl");
+    admin.create_service_client("rl", "a", "secret-a");
+    admin.create_service_client("rl", "b", "secret-b");
+    let token = |id: &str, secret: &str| {
+        server
+            .http
+            .post(server.token_url("rl"))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .unwrap()
+    };
+    assert_eq!(token("a", "secret-a").status(), 200);
+    // A wrong secret spends the allowance too: guessing is limited as well.
+    assert_eq!(token("a", "wrong").status(), 401);
+    let over = token("a", "secret-a");
+    assert_eq!(over.status(), 429);
+    assert_eq!(over.headers()["retry-after"], "1");
+    let body: Value = over.json().unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert_eq!(token("b", "secret-b").status(), 200, "each client has its own allowance");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(token("a", "secret-a").status(), 200, "the allowance comes back");
+
+    let answers: Vec<_> = (0..8).map(|_| admin.get("/admin/realms/rl")).collect();
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    let limited = statuses.iter().position(|s| *s == 429).unwrap_or_else(|| panic!("no 429 in {statuses:?}"));
+    assert!(limited >= 1 && statuses[..limited].iter().all(|s| *s == 200), "{statuses:?}");
+    let first_over = answers.into_iter().nth(limited).unwrap();
+    assert!(first_over.headers().contains_key("retry-after"));
+    assert!(first_over.json::<Value>().unwrap()["errorMessage"].as_str().unwrap().contains("retry after"));
+}

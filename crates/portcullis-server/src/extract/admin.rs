@@ -56,6 +56,9 @@ impl FromRequestParts<AppState> for Admin {
         if claims.realm_access.is_none_or(|r| !r.roles.iter().any(|r| r == ADMIN_ROLE)) {
             return Err(ApiError::Forbidden("HTTP 403 Forbidden: the admin role is required".into()));
         }
+        if let Some(limit) = &state.admin_limit {
+            limit.check(&claims.sub).map_err(|over| ApiError::TooManyRequests(over.retry_after_s))?;
+        }
         tracing::debug!(admin = %claims.sub, "admin request");
         Ok(Admin)
     }

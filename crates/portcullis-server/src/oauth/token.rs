@@ -47,6 +47,12 @@ pub async fn token(
         .client(state.store.as_ref(), &entry, &presented.client_id)
         .await?
         .ok_or_else(|| with_basic(OAuthError::invalid_client("Invalid client or Invalid client credentials")))?;
+    // Before authentication, so that guessing a client's secret is limited too.
+    if let Some(limit) = &state.token_limit {
+        if let Err(over) = limit.check(&format!("{}/{}", entry.realm.id, ctx.client.id)) {
+            return Ok(over.into_response());
+        }
+    }
     state.secrets.authenticate(&ctx.client, presented.secret.as_deref()).await.map_err(with_basic)?;
 
     let base =
