@@ -198,6 +198,13 @@ impl Server {
         false
     }
 
+    /// Kills the process with SIGKILL (no drain, no cleanup) and waits for it to be gone.
+    pub fn kill9(mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }

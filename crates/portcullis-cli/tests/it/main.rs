@@ -14,6 +14,7 @@ mod algorithms;
 mod bad_input;
 mod cli;
 mod discovery;
+mod faults;
 mod harness;
 mod multi_instance;
 mod operations;
