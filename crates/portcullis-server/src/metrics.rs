@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -63,10 +63,24 @@ fn classify<'a>(path: &'a str, relative: &str) -> (&'static str, Option<&'a str>
     }
 }
 
+/// The standard methods by name; any extension method a caller makes up is `other`.
+fn method_label(m: &Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        _ => "other",
+    }
+}
+
 /// Middleware counting and timing every request.
 pub async fn record(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let (endpoint, realm) = classify(req.uri().path(), &state.config.relative_path);
     let realm = realm.map(str::to_owned);
     let resp = next.run(req).await;

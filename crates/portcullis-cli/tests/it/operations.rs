@@ -94,6 +94,8 @@ fn metrics_count_requests_tokens_and_connections_when_enabled() {
     for i in 0..20 {
         server.http.get(server.url(&format!("/realms/junk{i}/protocol/openid-connect/certs"))).send().unwrap();
     }
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    server.http.request(brew, server.url("/realms/m/protocol/openid-connect/token")).send().unwrap();
     let r = server.http.get(server.url("/metrics")).send().unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
@@ -111,6 +113,7 @@ fn metrics_count_requests_tokens_and_connections_when_enabled() {
     // Unknown realms share one series instead of one each.
     assert_eq!(value(r#"portcullis_http_requests_total{endpoint="certs",method="GET",status="404",realm="-"}"#), 20.0);
     assert!(!text.contains("junk"), "no label from an unknown realm");
+    assert!(!text.contains("BREW") && text.contains(r#"method="other""#), "made-up methods share one label");
     assert!(value(r#"portcullis_http_request_duration_seconds_count{endpoint="token"}"#) >= 4.0);
     assert!(value(r#"portcullis_cache_lookups_total{kind="client",result="hit"}"#) >= 3.0);
     assert!(value(r#"portcullis_db_connections{state="max"}"#) >= 1.0);
