@@ -51,18 +51,7 @@ fn endpoint(c: &mut Criterion) {
             let scopes = store.realm_default_scopes(&name).await.unwrap();
             store.create_client(&ClientSeed { client, service_account: Some((sa, vec![])), scopes }).await.unwrap();
         }
-        let config = ServerConfig {
-            database_url: url.clone(),
-            relative_path: String::new(),
-            public_url: None,
-            bootstrap_admin: None,
-            db_pool_size: None,
-            cache: Default::default(),
-            master_key: master.clone(),
-            metrics: None,
-            token_rate_limit: 0,
-            admin_rate_limit: 0,
-        };
+        let config = ServerConfig::new(url.clone(), master.clone());
         app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config))
     });
     let mut g = c.benchmark_group("endpoint");

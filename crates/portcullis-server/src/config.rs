@@ -26,6 +26,25 @@ pub struct ServerConfig {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
+impl ServerConfig {
+    /// A configuration with every option at its default: no relative path, issuer from
+    /// `Host`, no bootstrap admin, default cache and pool, no metrics, no rate limits.
+    pub fn new(database_url: String, master_key: portcullis_core::sealing::MasterKey) -> Self {
+        Self {
+            database_url,
+            relative_path: String::new(),
+            public_url: None,
+            bootstrap_admin: None,
+            cache: crate::cache::CachePolicy::default(),
+            db_pool_size: None,
+            master_key,
+            token_rate_limit: 0,
+            admin_rate_limit: 0,
+            metrics: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConfig")

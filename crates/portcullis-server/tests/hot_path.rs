@@ -47,18 +47,7 @@ async fn cached_client_needs_no_database() {
     add_client(&store, "cached").await;
     add_client(&store, "cold").await;
 
-    let config = ServerConfig {
-        database_url: url,
-        relative_path: String::new(),
-        public_url: None,
-        bootstrap_admin: None,
-        db_pool_size: None,
-        cache: Default::default(),
-        master_key: master.clone(),
-        metrics: None,
-        token_rate_limit: 0,
-        admin_rate_limit: 0,
-    };
+    let config = ServerConfig::new(url, master);
     let router = app(AppState::new(Arc::new(store.clone()), store.secret_hasher(), config));
     assert_eq!(router.clone().oneshot(token_request("cached")).await.unwrap().status(), StatusCode::OK);
 

@@ -5,7 +5,7 @@
 use portcullis_core::error::{CoreError, CoreResult};
 use portcullis_core::sealing::{is_sealed, DataKey, MasterKey};
 use portcullis_core::secret::ClientSecret;
-use sqlx::{AnyPool, Row};
+use sqlx::{Any, AnyPool, Row};
 
 use crate::db::{db_err, SqlStore};
 
@@ -58,10 +58,11 @@ fn wrong_key(stored: &str, given: &MasterKey) -> CoreError {
     ))
 }
 
-async fn stored_data_key(pool: &AnyPool) -> CoreResult<Option<(String, Vec<u8>)>> {
+/// The stored `(master key fingerprint, wrapped data key)`, from the pool or a transaction.
+async fn stored_data_key<'e>(db: impl sqlx::Executor<'e, Database = Any>) -> CoreResult<Option<(String, Vec<u8>)>> {
     let row = sqlx::query("SELECT master_key_id, wrapped FROM data_keys WHERE id = $1")
         .bind(DATA_KEY_ID)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
         .map_err(db_err)?;
     row.map(|r| Ok((r.try_get("master_key_id").map_err(db_err)?, r.try_get("wrapped").map_err(db_err)?))).transpose()
@@ -141,20 +142,15 @@ impl SqlStore {
     /// instances keep working; instances started later need `new`.
     pub async fn rotate_master_key(&self, old: &MasterKey, new: &MasterKey) -> CoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let row = sqlx::query("SELECT master_key_id, wrapped FROM data_keys WHERE id = $1")
-            .bind(DATA_KEY_ID)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| CoreError::NotFound("data key".into()))?;
-        let stored_id: String = row.try_get("master_key_id").map_err(db_err)?;
+        let (stored_id, wrapped) =
+            stored_data_key(&mut *tx).await?.ok_or_else(|| CoreError::NotFound("data key".into()))?;
         if stored_id == new.fingerprint() {
             return Err(CoreError::Conflict(format!("the data key is already wrapped under master key {stored_id}")));
         }
         if stored_id != old.fingerprint() {
             return Err(wrong_key(&stored_id, old));
         }
-        let dk = DataKey::unwrap(old, &row.try_get::<Vec<u8>, _>("wrapped").map_err(db_err)?)?;
+        let dk = DataKey::unwrap(old, &wrapped)?;
         // The id check makes a concurrent rotation lose instead of overwriting.
         let done =
             sqlx::query("UPDATE data_keys SET master_key_id = $1, wrapped = $2 WHERE id = $3 AND master_key_id = $4")

@@ -1,21 +1,9 @@
 //! Start-up behaviour of `portcullis serve`: clear errors for bad flags, an unwritable data
 //! dir or a taken port; graceful shutdown.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::harness::{bin, Server};
-
-/// Runs the binary in a throw-away working directory, so that defaults such as
-/// `./portcullis-data` land there.
-fn run(args: &[&str]) -> Output {
-    let cwd = tempfile::tempdir().unwrap();
-    Command::new(bin())
-        .args(args)
-        .current_dir(cwd.path())
-        .env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME")
-        .output()
-        .expect("run portcullis")
-}
+use crate::harness::{run, Server};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -64,6 +64,23 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_portcullis")
 }
 
+/// Runs the binary to completion in a throw-away working directory (so that defaults such
+/// as `./portcullis-data` land there), with no `PORTCULLIS_*` setting from the caller's
+/// environment that could change what is tested.
+pub fn run(args: &[&str]) -> std::process::Output {
+    let cwd = tempfile::tempdir().expect("temp dir");
+    Command::new(bin())
+        .args(args)
+        .current_dir(cwd.path())
+        .env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME")
+        .env_remove("PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD")
+        .env_remove("PORTCULLIS_DATABASE_URL")
+        .env_remove("PORTCULLIS_MASTER_KEY")
+        .env_remove("PORTCULLIS_MASTER_KEY_FILE")
+        .output()
+        .expect("run portcullis")
+}
+
 impl Server {
     pub fn start() -> Self {
         Self::start_with(Opts::default())

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::harness::{bin, client_credentials, Opts, Server};
+use crate::harness::{client_credentials, run, Opts, Server};
 
 const CHOSEN: &str = "chosen-secret-3b9e1f";
 const PASSWORD: &str = "user-password-7c2a90";
@@ -115,16 +115,18 @@ fn master_key_is_generated_checked_and_rotated() {
     // Another key does not open the database, and says which key it needs.
     let dir = tempfile::tempdir().unwrap();
     let wrong = dir.path().join("wrong.key");
-    let out = Command::new(bin()).args(["master-key", "generate", "--file"]).arg(&wrong).output().unwrap();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let out = run(&["master-key", "generate", "--file", &path(&wrong)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(bin())
-        .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&data_dir)
-        .arg("--master-key-file")
-        .arg(&wrong)
-        .env_remove("PORTCULLIS_MASTER_KEY")
-        .output()
-        .unwrap();
+    let out = run(&[
+        "serve",
+        "--http-addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        &path(&data_dir),
+        "--master-key-file",
+        &path(&wrong),
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("sealed under master key") && err.contains("--master-key-file"), "{err}");
@@ -132,15 +134,7 @@ fn master_key_is_generated_checked_and_rotated() {
     // Rotation re-wraps under a new key and puts it where serve looks by default.
     let old_key = std::fs::read_to_string(&key_file).unwrap();
     let new_file = dir.path().join("new.key");
-    let out = Command::new(bin())
-        .args(["master-key", "rotate", "--data-dir"])
-        .arg(&data_dir)
-        .arg("--new-master-key-file")
-        .arg(&new_file)
-        .env_remove("PORTCULLIS_MASTER_KEY")
-        .env_remove("PORTCULLIS_DATABASE_URL")
-        .output()
-        .unwrap();
+    let out = run(&["master-key", "rotate", "--data-dir", &path(&data_dir), "--new-master-key-file", &path(&new_file)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let new_key = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(old_key, new_key);
@@ -153,12 +147,7 @@ fn master_key_is_generated_checked_and_rotated() {
 
     // The old key no longer opens it; rotating again with it is refused.
     std::fs::write(&key_file, old_key).unwrap();
-    let out = Command::new(bin())
-        .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&data_dir)
-        .env_remove("PORTCULLIS_MASTER_KEY")
-        .output()
-        .unwrap();
+    let out = run(&["serve", "--http-addr", "127.0.0.1:0", "--data-dir", &path(&data_dir)]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
