@@ -52,6 +52,11 @@ pub struct ServeArgs {
     /// path away from the public, e.g. at the load balancer).
     #[arg(long, env = "PORTCULLIS_METRICS_ENABLED")]
     metrics_enabled: bool,
+    /// Behind a reverse proxy: take the caller's address (for brute-force counters and
+    /// events) from the last X-Forwarded-For hop, the one the proxy added. Only set this
+    /// when every request comes through the proxy.
+    #[arg(long, env = "PORTCULLIS_PROXY_HEADERS", value_enum)]
+    proxy_headers: Option<ProxyHeaders>,
     /// The master key.
     #[command(flatten)]
     master_key: crate::master_key::MasterKeyArgs,
@@ -61,6 +66,13 @@ pub struct ServeArgs {
     /// Log lines as readable text or as one JSON object per line (for log shippers).
     #[arg(long, env = "PORTCULLIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+}
+
+/// `--proxy-headers` (Keycloak's option name; only `xforwarded` is supported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProxyHeaders {
+    /// `X-Forwarded-For`.
+    Xforwarded,
 }
 
 /// `--log-format`.
@@ -110,11 +122,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (is the port taken?)", args.http_addr))?;
     let local = listener.local_addr().context("cannot read the bound address")?;
-    let (_, app) = portcullis_server::build(config).await?;
+    let (state, app) = portcullis_server::build(config).await?;
     // Before the "listening" line: a signal sent as soon as it appears must drain, not kill.
     let shutdown = shutdown_signal();
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
     portcullis_server::serve(listener, app, shutdown).await?;
+    // Events still queued are written before the process ends.
+    state.events.flush().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -152,6 +166,7 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         master_key,
         token_rate_limit: args.token_rate_limit,
         admin_rate_limit: args.admin_rate_limit,
+        proxy_headers: args.proxy_headers.is_some(),
         metrics: if args.metrics_enabled {
             Some(portcullis_server::metrics::install().map_err(anyhow::Error::msg).context("cannot start metrics")?)
         } else {

@@ -2,10 +2,12 @@
 //! the token policy of the client-credentials and password grants. No I/O: storage is
 //! behind the traits in [`store`], time is always a parameter.
 
+pub mod brute_force;
 pub mod client;
 pub mod context;
 pub mod defaults;
 pub mod error;
+pub mod event;
 pub mod grant;
 pub mod keys;
 pub mod mappers;

@@ -28,6 +28,12 @@ pub struct Realm {
     pub ssl_required: String,
     /// Free-form attributes.
     pub attributes: BTreeMap<String, String>,
+    /// Brute-force detection (absent in realms stored by earlier releases: off).
+    #[serde(default)]
+    pub brute_force: crate::brute_force::BruteForceSettings,
+    /// Which events are stored and for how long.
+    #[serde(default)]
+    pub events: crate::event::EventSettings,
 }
 
 impl Realm {
@@ -44,6 +50,8 @@ impl Realm {
             default_signature_algorithm: crate::keys::RS256.to_owned(),
             ssl_required: "external".to_owned(),
             attributes: BTreeMap::new(),
+            brute_force: Default::default(),
+            events: Default::default(),
         })
     }
 
@@ -54,6 +62,8 @@ impl Realm {
             return Err(CoreError::Invalid("accessTokenLifespan must be between 1 second and 1 year".into()));
         }
         self.signature_algorithm()?;
+        self.brute_force.validate()?;
+        self.events.validate()?;
         crate::secret::SecretStorage::parse(
             self.attributes.get(crate::secret::ATTR_SECRET_STORAGE).map(String::as_str),
         )?;

@@ -4,10 +4,12 @@
 
 use async_trait::async_trait;
 
+use crate::brute_force::{Counted, FailureKind, FailureRecord};
 use crate::client::Client;
 use crate::context::RoleGraph;
 use crate::defaults::RealmSeed;
 use crate::error::CoreResult;
+use crate::event::{AdminEvent, AdminEventQuery, Event, EventQuery};
 use crate::keys::StoredKey;
 use crate::realm::Realm;
 use crate::role::Role;
@@ -158,12 +160,62 @@ pub trait UserStore: Send + Sync {
     async fn set_password_hash(&self, user_id: &str, phc: &str) -> CoreResult<()>;
 }
 
+/// Brute-force detection counters, shared by every instance on the database.
+#[async_trait]
+pub trait LoginFailureStore: Send + Sync {
+    /// Counts one failure atomically; a count whose last failure is more than
+    /// `max_delta_ms` old starts again. Returns the count and the lockouts given so far.
+    async fn count_failure(
+        &self,
+        realm_id: &str,
+        kind: FailureKind,
+        subject: &str,
+        address: &str,
+        now_ms: i64,
+        max_delta_ms: i64,
+    ) -> CoreResult<(Counted, i64)>;
+    /// Locks until `until_ms` (a later lock already there stays) and counts the lockout.
+    async fn lock(&self, realm_id: &str, kind: FailureKind, subject: &str, until_ms: i64) -> CoreResult<()>;
+    /// One counter.
+    async fn login_failure(
+        &self,
+        realm_id: &str,
+        kind: FailureKind,
+        subject: &str,
+    ) -> CoreResult<Option<FailureRecord>>;
+    /// Counters of a realm, of one kind or all, newest failure first.
+    async fn list_login_failures(&self, realm_id: &str, kind: Option<FailureKind>) -> CoreResult<Vec<FailureRecord>>;
+    /// Deletes counters (and so their locks): all of a realm, of one kind, or one.
+    async fn clear_login_failures(
+        &self,
+        realm_id: &str,
+        kind: Option<FailureKind>,
+        subject: Option<&str>,
+    ) -> CoreResult<u64>;
+}
+
+/// Stored audit events.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Inserts a batch in one transaction.
+    async fn insert_events(&self, events: &[Event], admin_events: &[AdminEvent]) -> CoreResult<()>;
+    /// Login events of a realm, newest first.
+    async fn query_events(&self, realm_id: &str, q: &EventQuery) -> CoreResult<Vec<Event>>;
+    /// Admin events of a realm, newest first.
+    async fn query_admin_events(&self, realm_id: &str, q: &AdminEventQuery) -> CoreResult<Vec<AdminEvent>>;
+    /// Deletes a realm's login (or admin) events older than `before_ms` (all: `i64::MAX`).
+    async fn delete_events(&self, realm_id: &str, admin: bool, before_ms: i64) -> CoreResult<u64>;
+}
+
 /// Tells other instances sharing the database that a realm changed, so they drop their
 /// cached copy (PostgreSQL `NOTIFY`; nothing to do for a single-instance database).
 #[async_trait]
 pub trait ChangeFeed: Send + Sync {
     /// Announces a change to `realm_name` after it was committed.
     async fn publish_change(&self, realm_name: &str) -> CoreResult<()>;
+    /// Announces a lock placed or cleared, so other instances stop (or resume) refusing
+    /// without a database read per request.
+    async fn publish_lock(&self, notice: &crate::brute_force::LockNotice) -> CoreResult<()>;
 }
 
 /// Database connections of a store's pool.
@@ -178,5 +230,11 @@ pub struct PoolStats {
 }
 
 /// Everything the server needs.
-pub trait Store: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + ChangeFeed {}
-impl<T: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + ChangeFeed> Store for T {}
+pub trait Store:
+    RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + LoginFailureStore + EventStore + ChangeFeed
+{
+}
+impl<T> Store for T where
+    T: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + LoginFailureStore + EventStore + ChangeFeed
+{
+}

@@ -22,6 +22,8 @@ pub struct ServerConfig {
     pub token_rate_limit: u32,
     /// Admin API requests per second per administrator (0: no limit).
     pub admin_rate_limit: u32,
+    /// Trust the last `X-Forwarded-For` hop as the caller's address (behind a proxy).
+    pub proxy_headers: bool,
     /// The Prometheus recorder's handle when metrics are on (see [`crate::metrics`]).
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
@@ -41,6 +43,7 @@ impl ServerConfig {
             token_rate_limit: 0,
             admin_rate_limit: 0,
             metrics: None,
+            proxy_headers: false,
         }
     }
 }
@@ -58,6 +61,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("metrics", &self.metrics.is_some())
             .field("token_rate_limit", &self.token_rate_limit)
             .field("admin_rate_limit", &self.admin_rate_limit)
+            .field("proxy_headers", &self.proxy_headers)
             .finish()
     }
 }

@@ -3,10 +3,14 @@
 
 mod admin_api;
 mod bootstrap;
+pub mod brute_force;
 mod cache;
 pub mod config;
 mod error;
+pub mod events;
 mod extract;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod health;
 mod issuer;
 pub mod metrics;
@@ -53,16 +57,23 @@ pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), Sta
     let hasher = store.secret_hasher();
     let state = AppState::new(Arc::new(store), hasher, config);
     if let Some(mut listener) = listener {
-        let cache = state.cache.clone();
+        let (cache, locks, store) = (state.cache.clone(), state.brute_force.clone(), state.store.clone());
         tokio::spawn(async move {
             loop {
                 match listener.next().await {
                     Change::Realm(realm) => cache.invalidate(&realm),
-                    Change::Unknown => cache.clear(),
+                    Change::Lock(notice) => locks.apply(&notice),
+                    Change::Unknown => {
+                        cache.clear();
+                        if let Err(e) = locks.reload(store.as_ref()).await {
+                            tracing::warn!(error = %e, "could not reload brute-force locks");
+                        }
+                    }
                 }
             }
         });
     }
+    state.brute_force.reload(state.store.as_ref()).await.map_err(StartError::Database)?;
     bootstrap::run(&state).await.map_err(StartError::Bootstrap)?;
     let app = app(state.clone());
     Ok((state, app))

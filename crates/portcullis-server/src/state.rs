@@ -3,8 +3,10 @@ use std::sync::Arc;
 use portcullis_core::secret::SecretHasher;
 use portcullis_core::store::Store;
 
+use crate::brute_force::BruteForce;
 use crate::cache::Cache;
 use crate::config::ServerConfig;
+use crate::events::EventSink;
 use crate::rate_limit::Limiter;
 use crate::secrets::SecretVerifier;
 
@@ -21,18 +23,25 @@ pub struct AppState {
     pub token_limit: Option<Limiter>,
     /// Per-administrator limit of the admin API, if any.
     pub admin_limit: Option<Limiter>,
+    /// Brute-force locks mirrored in memory.
+    pub brute_force: Arc<BruteForce>,
+    /// Audit event queue.
+    pub events: Arc<EventSink>,
     /// Configuration.
     pub config: Arc<ServerConfig>,
 }
 
 impl AppState {
-    /// Wraps a store, its secret hasher and a configuration.
+    /// Wraps a store, its secret hasher and a configuration; starts the event writer, so
+    /// it must run inside a Tokio runtime.
     pub fn new(store: Arc<dyn Store>, hasher: SecretHasher, config: ServerConfig) -> Self {
         Self {
             cache: Arc::new(Cache::new(config.cache)),
             secrets: Arc::new(SecretVerifier::new(hasher)),
             token_limit: Limiter::per_second(config.token_rate_limit),
             admin_limit: Limiter::per_second(config.admin_rate_limit),
+            brute_force: Arc::new(BruteForce::default()),
+            events: EventSink::start(store.clone()),
             store,
             config: Arc::new(config),
         }

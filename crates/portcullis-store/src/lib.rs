@@ -5,6 +5,8 @@
 mod backend;
 mod clients;
 mod db;
+mod events;
+mod login_failures;
 pub mod notify;
 mod realms;
 mod roles;

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use portcullis_core::brute_force::LockNotice;
 use portcullis_core::error::CoreResult;
 use portcullis_core::store::ChangeFeed;
 use sqlx::postgres::PgListener;
@@ -17,11 +18,16 @@ use crate::db::{db_err, SqlStore};
 /// The notification channel.
 pub const CHANNEL: &str = "portcullis_changes";
 
+/// Marks a lock notice: `{instance} !lock {json}`.
+const LOCK_PREFIX: &str = "!lock ";
+
 /// What a listener heard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// This realm changed.
     Realm(String),
+    /// A brute-force lock was placed or cleared.
+    Lock(LockNotice),
     /// The connection was lost and re-established: notifications may have been missed.
     Unknown,
 }
@@ -67,6 +73,13 @@ impl ChangeListener {
             match self.inner.try_recv().await {
                 Ok(Some(n)) => match n.payload().split_once(' ') {
                     Some((from, _)) if from == &*self.instance_id => continue,
+                    // Realm names cannot start with '!', so a lock notice is unambiguous.
+                    Some((_, lock)) if lock.starts_with(LOCK_PREFIX) => {
+                        match serde_json::from_str(&lock[LOCK_PREFIX.len()..]) {
+                            Ok(notice) => return Change::Lock(notice),
+                            Err(_) => return Change::Unknown,
+                        }
+                    }
                     Some((_, realm)) => return Change::Realm(realm.to_owned()),
                     None => return Change::Unknown,
                 },
@@ -95,13 +108,28 @@ impl ChangeListener {
 impl ChangeFeed for SqlStore {
     async fn publish_change(&self, realm_name: &str) -> CoreResult<()> {
         if self.is_postgres() {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(format!("{} {realm_name}", self.instance_id))
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+            self.notify(format!("{} {realm_name}", self.instance_id)).await?;
         }
+        Ok(())
+    }
+
+    async fn publish_lock(&self, notice: &LockNotice) -> CoreResult<()> {
+        if self.is_postgres() {
+            let json = crate::db::to_json(notice)?;
+            self.notify(format!("{} {LOCK_PREFIX}{json}", self.instance_id)).await?;
+        }
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    async fn notify(&self, payload: String) -> CoreResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 }

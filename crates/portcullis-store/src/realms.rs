@@ -108,8 +108,18 @@ impl RealmStore for SqlStore {
     }
 
     async fn delete_realm(&self, realm_id: &str) -> CoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
         let done =
-            sqlx::query("DELETE FROM realms WHERE id = $1").bind(realm_id).execute(&self.pool).await.map_err(db_err)?;
+            sqlx::query("DELETE FROM realms WHERE id = $1").bind(realm_id).execute(&mut *tx).await.map_err(db_err)?;
+        // Events have no foreign key (see the migration): delete them with the realm.
+        for table in ["events", "admin_events"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE realm_id = $1"))
+                .bind(realm_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
         Ok(done.rows_affected() > 0)
     }
 

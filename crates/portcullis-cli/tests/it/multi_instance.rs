@@ -193,3 +193,51 @@ fn database_outage_keeps_cached_clients_serving_and_fails_writes_cleanly() {
     assert_eq!(admin.post("/admin/realms/shared/roles", &json!({"name": "Developer"})).status(), 201);
     assert_eq!(token_status(&server, "cold", "secret"), 200);
 }
+
+#[test]
+fn failure_counts_locks_and_events_are_shared() {
+    let db = database();
+    let servers = start_instances(&db, 2);
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create_realm("shared");
+    let id = admin.create_service_client("shared", "app", "right-secret");
+    let r = admin.put(
+        "/admin/realms/shared",
+        &json!({"bruteForceProtected": true, "failureFactor": 4, "quickLoginCheckMilliSeconds": 0}),
+    );
+    assert_eq!(r.status(), 204);
+    let r = admin.put("/admin/realms/shared/events/config", &json!({"eventsEnabled": true}));
+    assert_eq!(r.status(), 204);
+    within(Duration::from_secs(1), "settings on b", || {
+        b.admin().get_json("/admin/realms/shared")["failureFactor"] == 4
+    });
+
+    // Failures alternate between the instances; the fourth, wherever it lands, locks.
+    for s in [a, b, a] {
+        assert_eq!(token_status(s, "app", "wrong"), 401);
+    }
+    assert_eq!(token_status(b, "app", "right-secret"), 200, "3 of 4: not locked yet (and b's success resets)");
+    // The address counted those failures too; start it again so that the client's count
+    // is what locks below.
+    assert_eq!(admin.delete("/admin/realms/shared/attack-detection/brute-force/addresses").status(), 204);
+    for s in [a, b, a, b] {
+        assert_eq!(token_status(s, "app", "wrong"), 401);
+    }
+    let status = b.admin().get_json(&format!("/admin/realms/shared/attack-detection/brute-force/clients/{id}"));
+    assert_eq!((status["numFailures"].as_i64(), status["disabled"].as_bool()), (Some(4), Some(true)), "{status}");
+    // The lock placed by b (4th failure) reaches a through NOTIFY, not through a read.
+    let took = within(Duration::from_secs(1), "lock on a", || token_status(a, "app", "right-secret") == 429);
+    eprintln!("lock seen by the other instance after {took:?}");
+    assert_eq!(token_status(b, "app", "right-secret"), 429);
+
+    // Cleared through a, usable again on b.
+    assert_eq!(admin.delete("/admin/realms/shared/attack-detection/brute-force").status(), 204);
+    within(Duration::from_secs(1), "cleared on b", || token_status(b, "app", "right-secret") == 200);
+
+    // Both instances' events are in the one store.
+    let events = b.admin().get_json("/admin/realms/shared/events?type=CLIENT_LOGIN_ERROR");
+    let events = events.as_array().unwrap();
+    assert!(events.len() >= 7, "{}", events.len());
+    let _ = a.admin().get_json("/admin/realms/shared/events");
+}

@@ -32,6 +32,21 @@ pub fn realm_rep(r: &Realm) -> RealmRepresentation {
         default_default_client_scopes: None,
         default_optional_client_scopes: None,
         attributes: Some(r.attributes.clone()),
+        brute_force_protected: Some(r.brute_force.brute_force_protected),
+        permanent_lockout: Some(r.brute_force.permanent_lockout),
+        max_temporary_lockouts: Some(r.brute_force.max_temporary_lockouts),
+        max_failure_wait_seconds: Some(r.brute_force.max_failure_wait_seconds),
+        minimum_quick_login_wait_seconds: Some(r.brute_force.minimum_quick_login_wait_seconds),
+        wait_increment_seconds: Some(r.brute_force.wait_increment_seconds),
+        quick_login_check_milli_seconds: Some(r.brute_force.quick_login_check_milli_seconds),
+        max_delta_time_seconds: Some(r.brute_force.max_delta_time_seconds),
+        failure_factor: Some(r.brute_force.failure_factor),
+        events_enabled: Some(r.events.events_enabled),
+        events_expiration: r.events.events_expiration,
+        events_listeners: Some(vec!["jboss-logging".into()]),
+        enabled_event_types: Some(r.events.enabled_event_types.clone()),
+        admin_events_enabled: Some(r.events.admin_events_enabled),
+        admin_events_details_enabled: Some(r.events.admin_events_details_enabled),
     }
 }
 
@@ -46,6 +61,28 @@ pub fn apply_realm(rep: RealmRepresentation, r: &mut Realm) {
     set_if!(r.default_signature_algorithm, rep.default_signature_algorithm);
     set_if!(r.ssl_required, rep.ssl_required);
     set_if!(r.attributes, rep.attributes);
+    let b = &mut r.brute_force;
+    set_if!(b.brute_force_protected, rep.brute_force_protected);
+    set_if!(b.permanent_lockout, rep.permanent_lockout);
+    set_if!(b.max_temporary_lockouts, rep.max_temporary_lockouts);
+    set_if!(b.max_failure_wait_seconds, rep.max_failure_wait_seconds);
+    set_if!(b.minimum_quick_login_wait_seconds, rep.minimum_quick_login_wait_seconds);
+    set_if!(b.wait_increment_seconds, rep.wait_increment_seconds);
+    set_if!(b.quick_login_check_milli_seconds, rep.quick_login_check_milli_seconds);
+    set_if!(b.max_delta_time_seconds, rep.max_delta_time_seconds);
+    set_if!(b.failure_factor, rep.failure_factor);
+    let e = &mut r.events;
+    set_if!(e.events_enabled, rep.events_enabled);
+    if let Some(v) = rep.events_expiration {
+        e.events_expiration = (v > 0).then_some(v);
+    }
+    set_if!(e.enabled_event_types, rep.enabled_event_types);
+    set_if!(e.admin_events_enabled, rep.admin_events_enabled);
+    set_if!(e.admin_events_details_enabled, rep.admin_events_details_enabled);
+    // Keycloak keeps the admin events' lifetime as a realm attribute.
+    if let Some(v) = r.attributes.get("adminEventsExpiration") {
+        e.admin_events_expiration = v.parse::<i64>().ok().filter(|v| *v > 0);
+    }
 }
 
 pub fn client_rep(c: &Client, default_scopes: Vec<String>, optional_scopes: Vec<String>) -> ClientRepresentation {

@@ -2,10 +2,13 @@
 //! [`Admin`](crate::extract::admin::Admin) principal first, then the request, then makes
 //! its store calls and invalidates the realm's cache after a write.
 
+mod attack_detection;
+mod audit;
 mod client_scopes;
 mod client_secret;
 mod clients;
 mod convert;
+mod events;
 mod mappers;
 mod realms;
 mod roles;
@@ -24,9 +27,10 @@ use crate::state::AppState;
 /// Result of admin handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// All admin routes.
-pub fn routes() -> Router<AppState> {
+/// All admin routes; writes that succeed become admin events.
+pub fn routes(state: &AppState) -> Router<AppState> {
     const R: &str = "/admin/realms/{realm}";
+    const BF: &str = "/admin/realms/{realm}/attack-detection/brute-force";
     Router::new()
         .route("/admin/realms", get(realms::list).post(realms::create))
         .route(R, get(realms::get).put(realms::update).delete(realms::delete))
@@ -63,6 +67,13 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{R}/users/{{id}}/role-mappings/realm/composite"), get(users::effective_realm_roles))
         .merge(mapper_routes("clients"))
         .merge(mapper_routes("client-scopes"))
+        .route(&format!("{R}/events"), get(events::list).delete(events::clear))
+        .route(&format!("{R}/admin-events"), get(events::list_admin).delete(events::clear_admin))
+        .route(&format!("{R}/events/config"), get(events::get_config).put(events::put_config))
+        .route(BF, get(attack_detection::list_all).delete(attack_detection::clear_all))
+        .route(&format!("{BF}/{{kind}}"), get(attack_detection::list).delete(attack_detection::clear_kind))
+        .route(&format!("{BF}/{{kind}}/{{id}}"), get(attack_detection::get).delete(attack_detection::clear))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), audit::record))
 }
 
 /// Protocol mapper routes of one owner kind; the handlers tell the kind by the matched route.

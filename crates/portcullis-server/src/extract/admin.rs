@@ -14,13 +14,27 @@ pub const MASTER_REALM: &str = "master";
 /// The realm role that grants administration.
 pub const ADMIN_ROLE: &str = "admin";
 
-/// Proof that the request comes from an administrator.
-#[derive(Debug)]
-pub struct Admin;
+/// Proof that the request comes from an administrator, and who it is.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// The administrator's user id (`sub`).
+    pub user_id: String,
+    /// The client its token was issued to (`azp`).
+    pub client_id: String,
+    /// The master realm's id.
+    pub realm_id: String,
+}
+
+/// Where the admin audit layer collects the administrator of a write (the extractor
+/// fills it; the layer reads it once the handler answered).
+#[derive(Debug, Clone, Default)]
+pub struct AdminSlot(pub std::sync::Arc<std::sync::OnceLock<Admin>>);
 
 #[derive(Deserialize)]
 struct AdminClaims {
     sub: String,
+    #[serde(default)]
+    azp: String,
     exp: i64,
     iss: String,
     #[serde(default)]
@@ -60,6 +74,10 @@ impl FromRequestParts<AppState> for Admin {
             limit.check(&claims.sub).map_err(|over| ApiError::TooManyRequests(over.retry_after_s))?;
         }
         tracing::debug!(admin = %claims.sub, "admin request");
-        Ok(Admin)
+        let admin = Admin { user_id: claims.sub, client_id: claims.azp, realm_id: master.realm.id.clone() };
+        if let Some(slot) = parts.extensions.get::<AdminSlot>() {
+            let _ = slot.0.set(admin.clone());
+        }
+        Ok(admin)
     }
 }

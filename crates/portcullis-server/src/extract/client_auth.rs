@@ -54,7 +54,7 @@ pub fn presented_client(headers: &HeaderMap, form: &TokenForm) -> Result<Present
 }
 
 /// RFC 6749 §2.3.1 / RFC 7617: base64 of `form-urlencode(id):form-urlencode(secret)`.
-fn decode_basic(b64: &[u8]) -> Option<(String, String)> {
+pub(crate) fn decode_basic(b64: &[u8]) -> Option<(String, String)> {
     let decoded = STANDARD.decode(b64.trim_ascii()).ok()?;
     let text = std::str::from_utf8(&decoded).ok()?;
     let (id, secret) = text.split_once(':')?;

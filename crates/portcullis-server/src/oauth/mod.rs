@@ -1,5 +1,6 @@
 //! OAuth 2.0 / OIDC endpoints of a realm.
 
+mod audit;
 mod discovery;
 mod jwks;
 mod token;

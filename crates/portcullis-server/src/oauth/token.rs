@@ -11,8 +11,14 @@ use portcullis_core::grant::{self, parse_scope_param, TokenParams};
 use portcullis_core::{password, OAuthError, OAuthErrorCode};
 use portcullis_types::oauth::TokenResponse;
 
+use portcullis_core::brute_force::FailureKind;
+use portcullis_core::event::EventType;
+
+use super::audit::{Audit, Who};
+use crate::brute_force::Outcome;
 use crate::cache::{subject_of, RealmEntry};
 use crate::error::OAuthResponseError;
+use crate::extract::address::ClientAddress;
 use crate::extract::client_auth::presented_client;
 use crate::extract::form::TokenForm;
 use crate::issuer::{base_url, realm_issuer};
@@ -22,6 +28,7 @@ use crate::state::AppState;
 pub async fn token(
     State(state): State<AppState>,
     Path(realm): Path<String>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     form: TokenForm,
 ) -> Result<Response, OAuthResponseError> {
@@ -40,20 +47,36 @@ pub async fn token(
         .await?
         .filter(|e| e.realm.enabled)
         .ok_or_else(|| OAuthError::invalid_request("Realm does not exist or is disabled"))?;
+    let audit = Audit { state: &state, realm: &entry.realm, address: &address, grant_type };
     let presented = presented_client(&headers, &form)?;
+    let who = Who { client_id: &presented.client_id, ..Who::default() };
     let with_basic = |error: OAuthError| OAuthResponseError { error, basic_auth_used: presented.basic };
-    let ctx = state
-        .cache
-        .client(state.store.as_ref(), &entry, &presented.client_id)
-        .await?
-        .ok_or_else(|| with_basic(OAuthError::invalid_client("Invalid client or Invalid client credentials")))?;
+    let Some(ctx) = state.cache.client(state.store.as_ref(), &entry, &presented.client_id).await? else {
+        if let Some(locked) = audit.locked(FailureKind::Address, &address) {
+            return Ok(locked.into_response());
+        }
+        audit.event(EventType::ClientLoginError, &who, Some("client_not_found"));
+        audit.failed(FailureKind::Client, None).await;
+        return Err(with_basic(OAuthError::invalid_client("Invalid client or Invalid client credentials")));
+    };
     // Before authentication, so that guessing a client's secret is limited too.
     if let Some(limit) = &state.token_limit {
         if let Err(over) = limit.check(&format!("{}/{}", entry.realm.id, ctx.client.id)) {
             return Ok(over.into_response());
         }
     }
-    state.secrets.authenticate(&ctx.client, presented.secret.as_deref()).await.map_err(with_basic)?;
+    // A locked client is refused without looking at its secret: the answer tells an
+    // attacker nothing about the guess.
+    if let Some(locked) = audit.locked(FailureKind::Client, &ctx.client.id) {
+        audit.event(EventType::ClientLoginError, &who, Some("client_temporarily_disabled"));
+        return Ok(locked.into_response());
+    }
+    if let Err(e) = state.secrets.authenticate(&ctx.client, presented.secret.as_deref()).await {
+        audit.event(EventType::ClientLoginError, &who, Some("invalid_client_credentials"));
+        audit.failed(FailureKind::Client, Some(&ctx.client.id)).await;
+        return Err(with_basic(e));
+    }
+    audit.succeeded(FailureKind::Client, &ctx.client.id).await;
 
     let base =
         base_url(&state, &headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
@@ -65,10 +88,11 @@ pub async fn token(
     let (issued, scope, grant) = match grant_type {
         "client_credentials" => {
             let (issued, scope) = grant::client_credentials::issue(&ctx, &scopes, &params)?;
+            audit.event(EventType::ClientLogin, &who, None);
             (issued, scope, "client_credentials")
         }
         _ => {
-            let (issued, scope) = password_grant(&state, &ctx, &form, &scopes, &params).await?;
+            let (issued, scope) = password_grant(&audit, &ctx, &form, &scopes, &params).await?;
             (issued, scope, "password")
         }
     };
@@ -79,17 +103,28 @@ pub async fn token(
 }
 
 async fn password_grant(
-    state: &AppState,
+    audit: &Audit<'_>,
     ctx: &Arc<ClientContext>,
     form: &TokenForm,
     scopes: &[&str],
     params: &TokenParams<'_>,
 ) -> Result<(grant::IssuedClaims, String), OAuthResponseError> {
+    let state = audit.state;
     grant::password::check_client(ctx)?;
     let (Some(username), Some(pw)) = (form.get("username"), form.get("password")) else {
         return Err(OAuthError::invalid_request("Missing parameter: username and password are required").into());
     };
+    let invalid = || OAuthError::new(OAuthErrorCode::InvalidGrant, "Invalid user credentials");
     let user = state.store.user_by_username(&ctx.realm.id, &username.to_lowercase()).await?;
+    let mut who = Who { client_id: &ctx.client.client_id, user_id: None, username: Some(username) };
+    who.user_id = user.as_ref().map(|u| u.id.as_str());
+    // Keycloak answers a locked user as a wrong password, without checking the password.
+    if let Some(u) = &user {
+        if audit.locked(FailureKind::User, &u.id).is_some() {
+            audit.event(EventType::LoginError, &who, Some("user_temporarily_disabled"));
+            return Err(invalid().into());
+        }
+    }
     let hash = match &user {
         Some(u) => state.store.password_hash(&u.id).await?,
         None => None,
@@ -97,10 +132,35 @@ async fn password_grant(
     // An unknown user costs one Argon2 verification too, so timing does not reveal which
     // usernames exist.
     let ok = state.secrets.verify_password(pw.to_owned(), hash.unwrap_or_else(|| dummy_hash().to_owned())).await?;
-    let user =
-        user.filter(|_| ok).ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidGrant, "Invalid user credentials"))?;
-    let subject = subject_of(state.store.as_ref(), user).await?;
-    Ok(grant::password::issue(ctx, &subject, scopes, params)?)
+    let Some(user) = user.clone().filter(|_| ok) else {
+        let error = if user.is_some() { "invalid_user_credentials" } else { "user_not_found" };
+        audit.event(EventType::LoginError, &who, Some(error));
+        if let (Outcome::Disable, Some(u)) = (audit.failed(FailureKind::User, who.user_id).await, &user) {
+            disable_user(audit, u.clone()).await;
+        }
+        return Err(invalid().into());
+    };
+    audit.succeeded(FailureKind::User, &user.id).await;
+    let subject = subject_of(state.store.as_ref(), user.clone()).await?;
+    let issued = grant::password::issue(ctx, &subject, scopes, params);
+    match &issued {
+        Ok(_) => audit.event(EventType::Login, &who, None),
+        Err(e) => audit.event(EventType::LoginError, &who, Some(e.code.as_str())),
+    }
+    Ok(issued?)
+}
+
+/// Keycloak's permanent lockout: the user is disabled until an admin enables it again.
+async fn disable_user(audit: &Audit<'_>, mut user: portcullis_core::user::User) {
+    user.enabled = false;
+    match audit.state.store.update_user(&user).await {
+        Ok(()) => {
+            tracing::warn!(target: "portcullis::events", realm = %audit.realm.name, user_id = %user.id,
+                "user disabled after repeated login failures (permanent lockout)");
+            audit.state.changed(&audit.realm.name).await;
+        }
+        Err(e) => tracing::warn!(error = %e, "could not disable a user after repeated login failures"),
+    }
 }
 
 fn dummy_hash() -> &'static str {
