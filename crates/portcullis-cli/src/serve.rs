@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use portcullis_server::config::{normalize_relative_path, ServerConfig};
+use portcullis_server::tls::Tls;
 use portcullis_server::CachePolicy;
 
 /// Flags of `serve`.
@@ -52,6 +53,13 @@ pub struct ServeArgs {
     /// path away from the public, e.g. at the load balancer).
     #[arg(long, env = "PORTCULLIS_METRICS_ENABLED")]
     metrics_enabled: bool,
+    /// PEM certificate chain: serve HTTPS (rustls) instead of HTTP on --http-addr. SIGHUP
+    /// reloads the certificate and key files.
+    #[arg(long, env = "PORTCULLIS_HTTPS_CERT_FILE", requires = "https_key_file")]
+    https_cert_file: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of --https-cert-file.
+    #[arg(long, env = "PORTCULLIS_HTTPS_KEY_FILE", requires = "https_cert_file")]
+    https_key_file: Option<PathBuf>,
     /// Behind a reverse proxy: take the caller's address (for brute-force counters and
     /// events) from the last X-Forwarded-For hop, the one the proxy added. Only set this
     /// when every request comes through the proxy.
@@ -122,11 +130,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (is the port taken?)", args.http_addr))?;
     let local = listener.local_addr().context("cannot read the bound address")?;
+    let tls = match (&args.https_cert_file, &args.https_key_file) {
+        (Some(cert), Some(key)) => Some(Tls::load(cert.clone(), key.clone()).await?),
+        _ => None,
+    };
     let (state, app) = portcullis_server::build(config).await?;
     // Before the "listening" line: a signal sent as soon as it appears must drain, not kill.
     let shutdown = shutdown_signal();
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "listening on http://{local}");
-    portcullis_server::serve(listener, app, shutdown).await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
+    match tls {
+        Some(tls) => portcullis_server::tls::serve_tls(listener, app, tls, shutdown).await?,
+        None => portcullis_server::serve(listener, app, shutdown).await?,
+    }
     // Events still queued are written before the process ends.
     state.events.flush().await;
     tracing::info!("stopped");
@@ -167,6 +183,7 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         token_rate_limit: args.token_rate_limit,
         admin_rate_limit: args.admin_rate_limit,
         proxy_headers: args.proxy_headers.is_some(),
+        tls: args.https_cert_file.is_some(),
         metrics: if args.metrics_enabled {
             Some(portcullis_server::metrics::install().map_err(anyhow::Error::msg).context("cannot start metrics")?)
         } else {

@@ -22,6 +22,8 @@ pub struct ServerConfig {
     pub token_rate_limit: u32,
     /// Admin API requests per second per administrator (0: no limit).
     pub admin_rate_limit: u32,
+    /// Served over HTTPS: issuer URLs from `Host` use `https`, and answers carry HSTS.
+    pub tls: bool,
     /// Trust the last `X-Forwarded-For` hop as the caller's address (behind a proxy).
     pub proxy_headers: bool,
     /// The Prometheus recorder's handle when metrics are on (see [`crate::metrics`]).
@@ -29,6 +31,12 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// Whether answers carry `Strict-Transport-Security`: when served over HTTPS, or
+    /// published at an `https` public URL (TLS ended by a proxy).
+    pub fn hsts(&self) -> bool {
+        self.tls || self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// A configuration with every option at its default: no relative path, issuer from
     /// `Host`, no bootstrap admin, default cache and pool, no metrics, no rate limits.
     pub fn new(database_url: String, master_key: portcullis_core::sealing::MasterKey) -> Self {
@@ -44,6 +52,7 @@ impl ServerConfig {
             admin_rate_limit: 0,
             metrics: None,
             proxy_headers: false,
+            tls: false,
         }
     }
 }
@@ -62,6 +71,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("token_rate_limit", &self.token_rate_limit)
             .field("admin_rate_limit", &self.admin_rate_limit)
             .field("proxy_headers", &self.proxy_headers)
+            .field("tls", &self.tls)
             .finish()
     }
 }

@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap};
 use crate::state::AppState;
 
 /// Base URL (scheme, host, relative path) for a request: `--public-url` when set,
-/// otherwise `http://{Host}` as Keycloak's dev mode does. `None` when the Host header is
+/// otherwise `http(s)://{Host}` as Keycloak's dev mode does. `None` when the Host header is
 /// missing or not a plain authority.
 pub fn base_url(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let rel = &state.config.relative_path;
@@ -16,7 +16,8 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let valid = !host.is_empty()
         && host.len() <= 255
         && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_'));
-    valid.then(|| format!("http://{host}{rel}"))
+    let scheme = if state.config.tls { "https" } else { "http" };
+    valid.then(|| format!("{scheme}://{host}{rel}"))
 }
 
 /// `{base}/realms/{realm}`, the `iss` of the realm's tokens.

@@ -20,6 +20,7 @@ mod request_meta;
 mod router;
 pub mod secrets;
 mod state;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -45,6 +46,9 @@ pub enum StartError {
     /// The HTTP server failed.
     #[error("http: {0}")]
     Http(std::io::Error),
+    /// The TLS certificate or key cannot be used.
+    #[error("tls: {0}")]
+    Tls(String),
 }
 
 /// Opens the store, bootstraps an empty database, and returns the state and router.

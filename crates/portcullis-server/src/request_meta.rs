@@ -25,6 +25,18 @@ pub async fn ensure_request_id(mut req: Request<Body>) -> Request<Body> {
     req
 }
 
+/// HTTP/2 (negotiated over TLS) carries the host as the `:authority` pseudo-header, which
+/// hyper puts into the URI, not into `Host`: copy it over so that issuer URLs work the same
+/// on both protocol versions.
+pub async fn ensure_host(mut req: Request<Body>) -> Request<Body> {
+    if !req.headers().contains_key(axum::http::header::HOST) {
+        if let Some(v) = req.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
+            req.headers_mut().insert(axum::http::header::HOST, v);
+        }
+    }
+    req
+}
+
 /// Headers added to every response that does not set them itself.
 pub const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),

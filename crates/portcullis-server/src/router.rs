@@ -16,12 +16,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::request_meta::{ensure_request_id, REQUEST_ID, SECURITY_HEADERS};
+use crate::request_meta::{ensure_host, ensure_request_id, REQUEST_ID, SECURITY_HEADERS};
 use crate::state::AppState;
 use crate::{admin_api, health, oauth};
 
 /// Largest request body accepted anywhere (admin representations included).
 const MAX_BODY: usize = 1024 * 1024;
+/// One year, subdomains included: an authorization server has no business on plain HTTP.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// Bodies of 4xx/5xx answers produced by axum itself that get wrapped into JSON.
 const MAX_WRAPPED_ERROR: usize = 16 * 1024;
 
@@ -36,6 +38,7 @@ pub fn build(state: AppState) -> Router {
     let mut app = if rel.is_empty() { realm_routes } else { Router::new().nest(&rel, realm_routes).merge(health) };
     app = app.route(&oauth::rfc8414_route(&rel), get(oauth_metadata_rfc8414));
     let record = state.config.metrics.is_some().then(|| state.clone());
+    let hsts = state.config.hsts();
     let mut app = app
         .fallback(not_found)
         .with_state(state)
@@ -58,6 +61,12 @@ pub fn build(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ));
     }
+    if hsts {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ));
+    }
     if let Some(state) = record {
         app = app.layer(middleware::from_fn_with_state(state, crate::metrics::record));
     }
@@ -68,6 +77,7 @@ pub fn build(state: AppState) -> Router {
     }))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))
     .layer(middleware::map_request(ensure_request_id))
+    .layer(middleware::map_request(ensure_host))
 }
 
 async fn oauth_metadata_rfc8414(

@@ -140,9 +140,9 @@ impl Server {
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(i) = line.find("listening on http://") {
-                    // Text or JSON log lines: the address ends at a space or a quote.
-                    let rest = &line[i + "listening on http://".len()..];
+                if let Some(i) = line.find("listening on http") {
+                    // Text or JSON log lines: the URL ends at a space or a quote.
+                    let rest = &line[i + "listening on ".len()..];
                     let addr = rest.split([' ', '"']).next().unwrap_or("").to_owned();
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr);
@@ -158,7 +158,7 @@ impl Server {
                 panic!("server did not start; log:\n{}", log.lock().unwrap().join("\n"));
             }
         };
-        let base = format!("http://{addr}{}", opts.relative_path.unwrap_or_default());
+        let base = format!("{addr}{}", opts.relative_path.unwrap_or_default());
         let http = Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
         Server { child: Some(child), base, data_dir, database, _temp: temp, log, http }
     }
@@ -220,6 +220,11 @@ impl Server {
         let mut child = self.child.take().expect("running");
         child.kill().expect("SIGKILL");
         let _ = child.wait();
+    }
+
+    /// The server's process id (for signals).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -23,4 +23,5 @@ mod operations;
 mod restart;
 mod secrets_at_rest;
 mod smoke;
+mod tls;
 mod token;
