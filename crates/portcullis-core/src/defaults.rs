@@ -1,6 +1,7 @@
 //! What a new realm starts with, the way Keycloak sets it up: its default client scopes
 //! with their usual mappers, and the default roles.
 
+use crate::client::Client;
 use crate::error::CoreResult;
 use crate::realm::Realm;
 use crate::role::{default_roles_name, Role};
@@ -25,6 +26,8 @@ pub struct RealmSeed {
     pub users: Vec<(User, Option<String>, Vec<String>)>,
     /// Clients created with the realm.
     pub clients: Vec<ClientSeed>,
+    /// Roles of those clients (stored after them).
+    pub client_roles: Vec<Role>,
 }
 
 const ACCESS: (&str, &str) = ("access.token.claim", "true");
@@ -154,7 +157,12 @@ pub fn realm_seed(realm: Realm) -> CoreResult<RealmSeed> {
     let uma = Role::new_realm_role(&realm.id, "uma_authorization", Some("${role_uma_authorization}".into()))?;
     let composites = vec![(default_roles.id.clone(), offline.id.clone()), (default_roles.id.clone(), uma.id.clone())];
     let scopes = default_scopes(&realm.id)?;
-    let realm_default_scopes = scopes.iter().map(|s| (s.id.clone(), true)).collect();
+    let realm_default_scopes: Vec<(String, bool)> = scopes.iter().map(|s| (s.id.clone(), true)).collect();
+    let (management, client_roles) = realm_management(&realm.id)?;
+    let clients = vec![
+        ClientSeed { client: admin_cli(&realm.id)?, service_account: None, scopes: realm_default_scopes.clone() },
+        ClientSeed { client: management, service_account: None, scopes: Vec::new() },
+    ];
     Ok(RealmSeed {
         realm,
         roles: vec![default_roles, offline, uma],
@@ -162,6 +170,31 @@ pub fn realm_seed(realm: Realm) -> CoreResult<RealmSeed> {
         scopes,
         realm_default_scopes,
         users: Vec::new(),
-        clients: Vec::new(),
+        clients,
+        client_roles,
     })
+}
+
+/// Keycloak's `admin-cli`: the public client admin tools log in with (password grant).
+pub fn admin_cli(realm_id: &str) -> CoreResult<Client> {
+    let mut cli = Client::new(realm_id, "admin-cli")?;
+    cli.name = Some("${client_admin-cli}".into());
+    cli.public_client = true;
+    cli.standard_flow_enabled = false;
+    cli.direct_access_grants_enabled = true;
+    Ok(cli)
+}
+
+/// Keycloak's `realm-management` client (bearer-only) and its roles, which grant the
+/// administration of this realm (see [`crate::admin_access`]).
+pub fn realm_management(realm_id: &str) -> CoreResult<(Client, Vec<Role>)> {
+    let mut client = Client::new(realm_id, crate::admin_access::REALM_MANAGEMENT)?;
+    client.name = Some("${client_realm-management}".into());
+    client.bearer_only = true;
+    client.standard_flow_enabled = false;
+    let roles = crate::admin_access::ROLES
+        .iter()
+        .map(|name| Role::new_client_role(realm_id, &client.id, name, Some(format!("${{role_{name}}}"))))
+        .collect::<CoreResult<Vec<_>>>()?;
+    Ok((client, roles))
 }

@@ -2,6 +2,7 @@
 //! the token policy of the client-credentials and password grants. No I/O: storage is
 //! behind the traits in [`store`], time is always a parameter.
 
+pub mod admin_access;
 pub mod brute_force;
 pub mod client;
 pub mod context;

@@ -34,6 +34,13 @@ impl Role {
     }
 }
 
+impl Role {
+    /// A new role of the client with internal id `client`.
+    pub fn new_client_role(realm_id: &str, client: &str, name: &str, description: Option<String>) -> CoreResult<Self> {
+        Ok(Self { client_id: Some(client.to_owned()), ..Self::new_realm_role(realm_id, name, description)? })
+    }
+}
+
 /// Role names are free text in Keycloak; refuse only what cannot be a claim value.
 pub fn validate_role_name(name: &str) -> CoreResult<()> {
     if name.trim().is_empty() || name.len() > 255 || name.chars().any(char::is_control) {

@@ -119,6 +119,10 @@ pub trait RoleStore: Send + Sync {
     async fn list_realm_roles(&self, realm_id: &str) -> CoreResult<Vec<Role>>;
     /// A realm role by name.
     async fn realm_role_by_name(&self, realm_id: &str, name: &str) -> CoreResult<Option<Role>>;
+    /// Roles of a client (by internal id), by name.
+    async fn list_client_roles(&self, client_internal_id: &str) -> CoreResult<Vec<Role>>;
+    /// A client role by name.
+    async fn client_role_by_name(&self, client_internal_id: &str, name: &str) -> CoreResult<Option<Role>>;
     /// Creates a role; `Conflict` if the name is taken in its container.
     async fn create_role(&self, role: &Role) -> CoreResult<()>;
     /// Saves a role.

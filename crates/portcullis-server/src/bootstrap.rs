@@ -1,7 +1,7 @@
 //! First start: the master realm, its admin user and the `admin-cli` client, the way
 //! Keycloak bootstraps, so that admin tooling logs in unchanged.
 
-use portcullis_core::client::Client;
+use portcullis_core::admin_access::REALM_MANAGEMENT;
 use portcullis_core::defaults::RealmSeed;
 use portcullis_core::error::{CoreError, CoreResult};
 use portcullis_core::realm::Realm;
@@ -16,14 +16,15 @@ use crate::state::AppState;
 /// Keycloak's master realm token lifespan (one minute: admin tokens are short-lived).
 const MASTER_TOKEN_LIFESPAN: i64 = 60;
 
-/// Creates the master realm when the database has none and bootstrap credentials are set.
+/// Creates the master realm when the database has none and bootstrap credentials are set;
+/// gives realms made by an earlier release the clients new realms start with.
 pub async fn run(state: &AppState) -> CoreResult<()> {
     let store = state.store.as_ref();
     if store.realm_by_name(MASTER_REALM).await?.is_some() {
         if state.config.bootstrap_admin.is_some() {
             tracing::info!("master realm exists; bootstrap admin variables ignored");
         }
-        return Ok(());
+        return upgrade_realms(state).await;
     }
     let Some((username, pw)) = state.config.bootstrap_admin.clone() else {
         tracing::warn!(
@@ -57,6 +58,44 @@ pub async fn run(state: &AppState) -> CoreResult<()> {
     }
 }
 
+/// Adds `admin-cli` and `realm-management` (with its roles) to realms that lack them.
+/// Idempotent; an instance that loses a race to another sees a conflict and goes on.
+async fn upgrade_realms(state: &AppState) -> CoreResult<()> {
+    let store = state.store.as_ref();
+    for realm in store.list_realms().await? {
+        let mut added = false;
+        if store.client_by_client_id(&realm.id, "admin-cli").await?.is_none() {
+            let scopes = store.realm_default_scopes(&realm.id).await?;
+            let seed = ClientSeed { client: defaults::admin_cli(&realm.id)?, service_account: None, scopes };
+            added |= ignore_conflict(store.create_client(&seed).await)?;
+        }
+        if store.client_by_client_id(&realm.id, REALM_MANAGEMENT).await?.is_none() {
+            let (client, roles) = defaults::realm_management(&realm.id)?;
+            if ignore_conflict(
+                store.create_client(&ClientSeed { client, service_account: None, scopes: vec![] }).await,
+            )? {
+                for role in &roles {
+                    ignore_conflict(store.create_role(role).await)?;
+                }
+                added = true;
+            }
+        }
+        if added {
+            tracing::info!(realm = %realm.name, "added the admin-cli and realm-management clients new realms start with");
+        }
+    }
+    Ok(())
+}
+
+/// `Ok(true)` when created, `Ok(false)` when another instance was first.
+fn ignore_conflict(r: CoreResult<()>) -> CoreResult<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(CoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The master realm with the `admin` role, the admin user and the `admin-cli` client.
 fn master_seed(realm: Realm, username: &str, password_hash: &str, now: i64) -> CoreResult<RealmSeed> {
     let mut seed = defaults::realm_seed(realm)?;
@@ -65,12 +104,5 @@ fn master_seed(realm: Realm, username: &str, password_hash: &str, now: i64) -> C
     let roles = vec![seed.roles[0].id.clone(), admin_role.id.clone()];
     seed.roles.push(admin_role);
     seed.users.push((admin, Some(password_hash.to_owned()), roles));
-
-    let mut cli = Client::new(MASTER_REALM, "admin-cli")?;
-    cli.name = Some("${client_admin-cli}".into());
-    cli.public_client = true;
-    cli.standard_flow_enabled = false;
-    cli.direct_access_grants_enabled = true;
-    seed.clients.push(ClientSeed { client: cli, service_account: None, scopes: seed.realm_default_scopes.clone() });
     Ok(seed)
 }

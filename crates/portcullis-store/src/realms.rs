@@ -84,6 +84,9 @@ impl RealmStore for SqlStore {
         for client in &seed.clients {
             crate::clients::insert_client(&mut tx, &self.data_key, client).await?;
         }
+        for role in &seed.client_roles {
+            crate::roles::insert_role(&mut tx, role).await?;
+        }
         tx.commit().await.map_err(db_err)
     }
 

@@ -67,6 +67,25 @@ impl RoleStore for SqlStore {
         row.map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).transpose()
     }
 
+    async fn list_client_roles(&self, client_internal_id: &str) -> CoreResult<Vec<Role>> {
+        let rows = sqlx::query("SELECT data FROM roles WHERE client_id = $1 ORDER BY name")
+            .bind(client_internal_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).collect()
+    }
+
+    async fn client_role_by_name(&self, client_internal_id: &str, name: &str) -> CoreResult<Option<Role>> {
+        let row = sqlx::query("SELECT data FROM roles WHERE client_id = $1 AND name = $2")
+            .bind(client_internal_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| from_json(&r.try_get::<String, _>("data").map_err(db_err)?)).transpose()
+    }
+
     async fn create_role(&self, role: &Role) -> CoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         insert_role(&mut tx, role).await?;

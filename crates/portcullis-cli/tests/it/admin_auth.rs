@@ -107,7 +107,7 @@ fn tampered_token_is_401() {
 }
 
 #[test]
-fn token_of_another_realm_is_401() {
+fn token_of_another_realm_without_realm_management_roles_is_403() {
     let server = Server::start();
     let admin = server.admin();
     admin.create_realm("other");
@@ -134,9 +134,12 @@ fn token_of_another_realm_is_401() {
     assert!(c["iss"].as_str().unwrap().ends_with("/realms/other"));
     assert!(c["realm_access"]["roles"].as_array().unwrap().contains(&json!("admin")), "{c}");
 
-    assert_error(get_realms(&server, Some(&format!("Bearer {token}"))), 401);
+    // A valid token of its own realm, but no realm-management role: forbidden, everywhere.
+    assert_error(get_realms(&server, Some(&format!("Bearer {token}"))), 403);
     let r = server.http.get(server.url("/admin/realms/other/users")).bearer_auth(token).send().unwrap();
-    assert_error(r, 401);
+    assert_error(r, 403);
+    let r = server.http.get(server.url("/admin/realms/master/users")).bearer_auth(token).send().unwrap();
+    assert_error(r, 403);
 }
 
 #[test]

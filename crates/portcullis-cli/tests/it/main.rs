@@ -7,6 +7,7 @@
 mod admin_auth;
 mod admin_clients;
 mod admin_mappers;
+mod admin_permissions;
 mod admin_realms;
 mod admin_scopes;
 mod admin_users_roles;

@@ -4,6 +4,7 @@
 
 mod attack_detection;
 mod audit;
+mod client_roles;
 mod client_scopes;
 mod client_secret;
 mod clients;
@@ -38,6 +39,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(&format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete))
         .route(&format!("{R}/clients/{{id}}/client-secret"), get(client_secret::get).post(client_secret::regenerate))
         .route(&format!("{R}/clients/{{id}}/service-account-user"), get(clients::service_account_user))
+        .route(&format!("{R}/clients/{{id}}/roles"), get(client_roles::list).post(client_roles::create))
+        .route(&format!("{R}/clients/{{id}}/roles/{{name}}"), get(client_roles::get).delete(client_roles::delete))
+        .route(
+            &format!("{R}/users/{{id}}/role-mappings/clients/{{client}}"),
+            get(client_roles::mappings).post(client_roles::add).delete(client_roles::remove),
+        )
         .route(&format!("{R}/clients/{{id}}/default-client-scopes"), get(client_scopes::list_default))
         .route(&format!("{R}/clients/{{id}}/optional-client-scopes"), get(client_scopes::list_optional))
         .route(

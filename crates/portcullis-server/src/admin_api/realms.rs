@@ -14,8 +14,9 @@ use crate::extract::body::JsonBody;
 use crate::state::AppState;
 
 /// `GET /admin/realms`.
-pub async fn list(_: Admin, State(state): State<AppState>) -> ApiResult<Json<Vec<RealmRepresentation>>> {
-    Ok(Json(state.store.list_realms().await?.iter().map(realm_rep).collect()))
+pub async fn list(admin: Admin, State(state): State<AppState>) -> ApiResult<Json<Vec<RealmRepresentation>>> {
+    let realms = state.store.list_realms().await?;
+    Ok(Json(realms.iter().filter(|r| admin.sees(&r.name)).map(realm_rep).collect()))
 }
 
 /// `POST /admin/realms`: a realm with Keycloak's default roles and client scopes.

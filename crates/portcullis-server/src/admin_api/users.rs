@@ -45,7 +45,7 @@ impl UsersQuery {
     }
 }
 
-async fn user(state: &AppState, r: &Realm, id: &str) -> ApiResult<User> {
+pub(super) async fn user(state: &AppState, r: &Realm, id: &str) -> ApiResult<User> {
     state.store.get_user(&r.id, id).await?.ok_or_else(|| ApiError::NotFound("User not found".into()))
 }
 
@@ -225,7 +225,8 @@ pub async fn all_role_mappings(
     let u = user(&state, &r, &id).await?;
     let realm_mappings: Vec<RoleRepresentation> =
         direct_realm_roles(&state, &r, &u).await?.iter().map(role_rep).collect();
-    Ok(Json(json!({"realmMappings": realm_mappings, "clientMappings": {}})))
+    let client_mappings = super::client_roles::client_mappings(&state, &r, &u).await?;
+    Ok(Json(json!({"realmMappings": realm_mappings, "clientMappings": client_mappings})))
 }
 
 /// Resolves role representations by id, else by name; any unknown one is a 404.
