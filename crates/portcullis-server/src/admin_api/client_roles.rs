@@ -142,17 +142,7 @@ async fn map(
 ) -> ApiResult<StatusCode> {
     let r = realm(state, realm_name).await?;
     let (u, c) = (user(state, &r, id).await?, client(state, &r, client_id).await?);
-    let roles = state.store.list_client_roles(&c.id).await?;
-    let ids = reps
-        .iter()
-        .map(|rep| {
-            roles
-                .iter()
-                .find(|x| rep.id.as_ref().map_or_else(|| rep.name.as_ref() == Some(&x.name), |id| *id == x.id))
-                .map(|x| x.id.clone())
-                .ok_or_else(|| ApiError::NotFound(format!("Role not found: {}", rep.name.clone().unwrap_or_default())))
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let ids = super::users::pick(&state.store.list_client_roles(&c.id).await?, reps)?;
     if add {
         state.store.add_user_roles(&u.id, &ids).await?;
     } else {

@@ -231,7 +231,11 @@ pub async fn all_role_mappings(
 
 /// Resolves role representations by id, else by name; any unknown one is a 404.
 async fn resolve(state: &AppState, r: &Realm, reps: &[RoleRepresentation]) -> ApiResult<Vec<String>> {
-    let roles = state.store.list_realm_roles(&r.id).await?;
+    pick(&state.store.list_realm_roles(&r.id).await?, reps)
+}
+
+/// Ids of the `roles` that `reps` name, by id, else by name; any unknown one is a 404.
+pub(super) fn pick(roles: &[Role], reps: &[RoleRepresentation]) -> ApiResult<Vec<String>> {
     reps.iter()
         .map(|rep| {
             roles
