@@ -37,6 +37,26 @@ pub async fn ensure_host(mut req: Request<Body>) -> Request<Body> {
     req
 }
 
+/// Most header bytes (names and values) a request may carry; a bearer token of ours is
+/// about 1 KiB. Hyper's own, larger limit still answers a bare 431 beyond its buffer.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// Most header fields a request may carry (hyper refuses more than 100 with a bare 431).
+pub const MAX_HEADERS: usize = 64;
+
+/// 431 with a JSON body for requests whose headers are too many or too large, before any
+/// handler parses them.
+pub async fn limit_headers(req: Request<Body>, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let h = req.headers();
+    let bytes: usize = h.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if h.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        let msg = format!("request headers too large: at most {MAX_HEADERS} fields and {MAX_HEADER_BYTES} bytes");
+        let body = serde_json::json!({"error": "invalid_request", "error_description": msg, "errorMessage": msg});
+        return (axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, axum::Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
 /// Headers added to every response that does not set them itself.
 pub const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),

@@ -16,7 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::request_meta::{ensure_host, ensure_request_id, REQUEST_ID, SECURITY_HEADERS};
+use crate::request_meta::{ensure_host, ensure_request_id, limit_headers, REQUEST_ID, SECURITY_HEADERS};
 use crate::state::AppState;
 use crate::{admin_api, health, oauth};
 
@@ -54,7 +54,8 @@ pub fn build(state: AppState) -> Router {
         }))
         // Outside the limits above so that their plain-text answers (413, 408) become JSON
         // too, like axum's own rejections (405, bad paths).
-        .layer(middleware::map_response(json_errors));
+        .layer(middleware::map_response(json_errors))
+        .layer(middleware::from_fn(limit_headers));
     for (name, value) in SECURITY_HEADERS {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             header::HeaderName::from_static(name),

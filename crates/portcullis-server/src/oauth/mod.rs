@@ -1,6 +1,7 @@
 //! OAuth 2.0 / OIDC endpoints of a realm.
 
 mod audit;
+mod cors;
 mod discovery;
 mod jwks;
 mod token;
@@ -20,10 +21,20 @@ pub fn now() -> i64 {
 /// Routes under `/realms/{realm}`, plus RFC 8414's well-known location.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(&format!("/realms/{{realm}}{}", paths::TOKEN), post(token::token))
+        .route(&format!("/realms/{{realm}}{}", paths::TOKEN), post(token::token).options(cors::token_preflight))
+        .merge(public_documents())
+}
+
+/// Discovery and JWKS: public, so readable from any origin.
+fn public_documents() -> Router<AppState> {
+    Router::new()
         .route(&format!("/realms/{{realm}}{}", paths::CERTS), get(jwks::certs))
         .route(&format!("/realms/{{realm}}{}", paths::OIDC_DISCOVERY), get(discovery::openid_configuration))
         .route(&format!("/realms/{{realm}}{}", paths::OAUTH_METADATA), get(discovery::oauth_metadata))
+        .route_layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            axum::http::HeaderValue::from_static("*"),
+        ))
 }
 
 pub use discovery::{oauth_metadata, rfc8414_route};

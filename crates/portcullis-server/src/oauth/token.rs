@@ -31,6 +31,23 @@ pub async fn token(
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     form: TokenForm,
+) -> Response {
+    let mut cors = None;
+    let mut resp = issue(&state, &realm, &address, &headers, &form, &mut cors).await.into_response();
+    if let Some(origin) = cors {
+        super::cors::allow(&mut resp, origin);
+    }
+    resp
+}
+
+/// The token request proper; sets `cors` once the client is known and allows the origin.
+async fn issue(
+    state: &AppState,
+    realm: &str,
+    address: &str,
+    headers: &HeaderMap,
+    form: &TokenForm,
+    cors: &mut Option<HeaderValue>,
 ) -> Result<Response, OAuthResponseError> {
     let grant_type =
         form.get("grant_type").ok_or_else(|| OAuthError::invalid_request("Missing form parameter: grant_type"))?;
@@ -48,7 +65,7 @@ pub async fn token(
         .filter(|e| e.realm.enabled)
         .ok_or_else(|| OAuthError::invalid_request("Realm does not exist or is disabled"))?;
     let audit = Audit { state: &state, realm: &entry.realm, address: &address, grant_type };
-    let presented = presented_client(&headers, &form)?;
+    let presented = presented_client(headers, form)?;
     let who = Who { client_id: &presented.client_id, ..Who::default() };
     let with_basic = |error: OAuthError| OAuthResponseError { error, basic_auth_used: presented.basic };
     let Some(ctx) = state.cache.client(state.store.as_ref(), &entry, &presented.client_id).await? else {
@@ -59,6 +76,7 @@ pub async fn token(
         audit.failed(FailureKind::Client, None).await;
         return Err(with_basic(OAuthError::invalid_client("Invalid client or Invalid client credentials")));
     };
+    *cors = super::cors::allowed_origin(&ctx.client, headers);
     // Before authentication, so that guessing a client's secret is limited too.
     if let Some(limit) = &state.token_limit {
         if let Err(over) = limit.check(&format!("{}/{}", entry.realm.id, ctx.client.id)) {
@@ -79,7 +97,7 @@ pub async fn token(
     audit.succeeded(FailureKind::Client, &ctx.client.id).await;
 
     let base =
-        base_url(&state, &headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
+        base_url(&state, headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
     let issuer = realm_issuer(&base, &realm);
     let jti = uuid_v4();
     let params = TokenParams { issuer: &issuer, now: super::now(), jti: &jti, resources: &form.resources };
@@ -92,7 +110,7 @@ pub async fn token(
             (issued, scope, "client_credentials")
         }
         _ => {
-            let (issued, scope) = password_grant(&audit, &ctx, &form, &scopes, &params).await?;
+            let (issued, scope) = password_grant(&audit, &ctx, form, &scopes, &params).await?;
             (issued, scope, "password")
         }
     };
