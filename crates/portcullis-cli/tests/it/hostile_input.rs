@@ -12,11 +12,14 @@ use crate::harness::Server;
 const FORM: &str = "application/x-www-form-urlencoded";
 const TOKEN: &str = "/realms/h/protocol/openid-connect/token";
 
+/// Builds a request from the server and an admin token.
+type Build = Box<dyn Fn(&Server, &str) -> RequestBuilder>;
+
 /// One hostile request and the status it must get.
 struct Case {
     what: &'static str,
     want: u16,
-    build: Box<dyn Fn(&Server, &str) -> RequestBuilder>,
+    build: Build,
 }
 
 fn case(what: &'static str, want: u16, build: impl Fn(&Server, &str) -> RequestBuilder + 'static) -> Case {

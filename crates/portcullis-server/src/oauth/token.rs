@@ -60,16 +60,16 @@ async fn issue(
     }
     let entry = state
         .cache
-        .realm(state.store.as_ref(), &realm)
+        .realm(state.store.as_ref(), realm)
         .await?
         .filter(|e| e.realm.enabled)
         .ok_or_else(|| OAuthError::invalid_request("Realm does not exist or is disabled"))?;
-    let audit = Audit { state: &state, realm: &entry.realm, address: &address, grant_type };
+    let audit = Audit { state, realm: &entry.realm, address, grant_type };
     let presented = presented_client(headers, form)?;
     let who = Who { client_id: &presented.client_id, ..Who::default() };
     let with_basic = |error: OAuthError| OAuthResponseError { error, basic_auth_used: presented.basic };
     let Some(ctx) = state.cache.client(state.store.as_ref(), &entry, &presented.client_id).await? else {
-        if let Some(locked) = audit.locked(FailureKind::Address, &address) {
+        if let Some(locked) = audit.locked(FailureKind::Address, address) {
             return Ok(locked.into_response());
         }
         audit.event(EventType::ClientLoginError, &who, Some("client_not_found"));
@@ -96,9 +96,8 @@ async fn issue(
     }
     audit.succeeded(FailureKind::Client, &ctx.client.id).await;
 
-    let base =
-        base_url(&state, headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
-    let issuer = realm_issuer(&base, &realm);
+    let base = base_url(state, headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
+    let issuer = realm_issuer(&base, realm);
     let jti = uuid_v4();
     let params = TokenParams { issuer: &issuer, now: super::now(), jti: &jti, resources: &form.resources };
     let scopes = parse_scope_param(form.get("scope"))?;
@@ -115,7 +114,7 @@ async fn issue(
         }
     };
     let access_token = entry.signer.sign(&issued.claims)?;
-    crate::metrics::token_issued(&state, &realm, grant, &ctx.client.client_id);
+    crate::metrics::token_issued(state, realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
     Ok(token_response(&entry, access_token, issued.expires_in, scope))
 }
