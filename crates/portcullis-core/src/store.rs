@@ -65,7 +65,7 @@ pub trait RealmStore: Send + Sync {
     async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>>;
     /// Adds a key to a realm (for instance of a newly chosen algorithm); existing keys stay.
     async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()>;
-    /// Whether the database answers.
+    /// Whether the database answers and accepts writes.
     async fn ping(&self) -> CoreResult<()>;
     /// Connection pool figures, for metrics; `None` when the store has no pool.
     fn pool_stats(&self) -> Option<PoolStats> {

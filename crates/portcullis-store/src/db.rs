@@ -94,10 +94,17 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
         // PostgreSQL class 08 (connection exception), 57P0x (shutdown, cannot connect now),
-        // 53300 (too many connections), 55000 at connect (database not accepting
-        // connections, e.g. under maintenance); SQLite busy/locked after the busy timeout.
+        // 53xxx (insufficient resources: disk full, out of memory, too many connections),
+        // 25006 (read-only transaction: a read-only database), 55000 at connect (database
+        // not accepting connections, e.g. under maintenance); SQLite busy/locked after the
+        // busy timeout, read-only (8 and its extended codes) and disk full (13).
         sqlx::Error::Database(d) => d.code().is_some_and(|c| {
-            c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "55000" || c == "5" || c == "6"
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || c.starts_with("53")
+                || c == "25006"
+                || c == "55000"
+                || sqlite_unavailable(&c)
         }),
         _ => false,
     };
@@ -112,6 +119,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
     } else {
         CoreError::Storage(e.to_string())
     }
+}
+
+/// SQLite result codes (primary, or extended: primary in the low byte) that mean the
+/// database cannot be used right now: BUSY, LOCKED, READONLY, FULL. PostgreSQL's codes are
+/// always five characters, SQLite's numbers shorter, so the two never mix.
+fn sqlite_unavailable(code: &str) -> bool {
+    code.len() < 5 && code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 8 | 13))
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> CoreResult<String> {

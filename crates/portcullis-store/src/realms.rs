@@ -174,6 +174,16 @@ impl RealmStore for SqlStore {
     }
 
     async fn ping(&self) -> CoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err).map(|_| ())
+        // A write, not a SELECT: a database that answers but cannot write (read-only,
+        // disk full) must not count as ready.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)
+        .map(|_| ())
     }
 }

@@ -116,6 +116,21 @@ impl TestDatabase {
             panic!("cannot change whether {name} accepts connections: {e}");
         }
     }
+
+    /// Makes new transactions read-only (or writable again), as a database put into
+    /// read-only mode by an operator or a full disk would; current sessions are ended so
+    /// that the pool reconnects under the new default.
+    pub fn set_read_only(&self, read_only: bool) {
+        let name = &self.name;
+        let flag = if read_only { "on" } else { "off" };
+        let sql = format!(
+            "ALTER DATABASE {name} SET default_transaction_read_only = {flag}; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        );
+        if let Err(e) = run_admin(&self.admin_url, sql) {
+            panic!("cannot make {name} read-only={read_only}: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -241,3 +241,33 @@ fn failure_counts_locks_and_events_are_shared() {
     assert!(events.len() >= 7, "{}", events.len());
     let _ = a.admin().get_json("/admin/realms/shared/events");
 }
+
+#[test]
+fn read_only_database_turns_readiness_false_and_writes_into_clean_503s() {
+    let db = database();
+    let server = Server::start_with(Opts { database: Some(db.clone()), ..Default::default() });
+    let admin = server.admin();
+    admin.create_realm("ro");
+    admin.create_service_client("ro", "cached", "secret");
+    assert_eq!(client_credentials(&server, "ro", "cached", "secret", &[]).0, 200);
+
+    db.set_read_only(true);
+    within(Duration::from_secs(5), "readiness false on a read-only database", || {
+        server.http.get(server.url("/health/ready")).send().unwrap().status() == 503
+    });
+    assert_eq!(server.http.get(server.url("/health/live")).send().unwrap().status(), 200, "alive");
+    assert_eq!(client_credentials(&server, "ro", "cached", "secret", &[]).0, 200, "tokens need no write");
+    let write = admin.post("/admin/realms/ro/roles", &json!({"name": "Developer"}));
+    assert_eq!(write.status(), 503);
+    let body: Value = write.json().unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    // Reads still answer.
+    assert_eq!(admin.get("/admin/realms/ro/roles").status(), 200);
+
+    db.set_read_only(false);
+    within(Duration::from_secs(10), "readiness after the database is writable again", || {
+        server.http.get(server.url("/health/ready")).send().unwrap().status() == 200
+    });
+    assert_eq!(admin.post("/admin/realms/ro/roles", &json!({"name": "Developer"})).status(), 201);
+    assert!(server.log.lock().unwrap().iter().all(|l| !l.contains("panicked")));
+}

@@ -43,3 +43,9 @@ CREATE TABLE login_failures (
     lockouts         BIGINT NOT NULL,
     PRIMARY KEY (realm_id, kind, subject)
 );
+
+-- Readiness writes here: a database that answers but cannot write is not ready.
+CREATE TABLE readiness_probe (
+    id BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL
+);
