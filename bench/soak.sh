@@ -7,13 +7,16 @@
 #   bench/soak.sh                      # 10 minutes, 8 connections
 #   DURATION=60 CONNECTIONS=4 bench/soak.sh
 #
-# Env: DURATION (seconds, 600), CONNECTIONS (8), SKIP_BUILD=1, OUT (file for the samples,
-# default target/bench/soak-<time>.csv). Listens on 127.0.0.1 only.
+# Env: DURATION (seconds, 600), CONNECTIONS (8), EVENTS (1: store every login event; 0:
+# off, Keycloak's default), SKIP_BUILD=1, OUT (file for the samples, default
+# target/bench/soak-<time>.csv). Listens on 127.0.0.1 only.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${DURATION:-600}
 CONNECTIONS=${CONNECTIONS:-8}
+EVENTS=${EVENTS:-1}
+[[ $EVENTS == 1 ]] && EVENTS_ON=true || EVENTS_ON=false
 BIN=$ROOT/target/release/portcullis
 mkdir -p "$ROOT/target/bench"
 OUT=${OUT:-$ROOT/target/bench/soak-$(date +%Y%m%d-%H%M%S).csv}
@@ -47,7 +50,7 @@ done
 TOKEN=$(curl -sS --fail "$BASE/realms/master/protocol/openid-connect/token" -d grant_type=password \
   -d client_id=admin-cli -d username=admin -d password=admin | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 api() { curl -sS --fail -o /dev/null -X "$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$BASE$2" -d "$3"; }
-api POST /admin/realms '{"realm":"soak","enabled":true,"bruteForceProtected":true,"eventsEnabled":true,"eventsExpiration":120}'
+api POST /admin/realms "{\"realm\":\"soak\",\"enabled\":true,\"bruteForceProtected\":true,\"eventsEnabled\":$EVENTS_ON,\"eventsExpiration\":120}"
 api POST /admin/realms/soak/clients '{"clientId":"soak","secret":"soak-secret","serviceAccountsEnabled":true}'
 
 cat > "$DATA/post.lua" <<'LUA'
