@@ -10,6 +10,7 @@ pub mod defaults;
 pub mod error;
 pub mod event;
 pub mod grant;
+pub mod introspection;
 pub mod keys;
 pub mod mappers;
 pub mod password;

@@ -198,6 +198,17 @@ pub trait LoginFailureStore: Send + Sync {
     ) -> CoreResult<u64>;
 }
 
+/// The revocation list (RFC 7009), one home for every instance.
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Puts a token's `jti` on the list until `expires_at` (epoch seconds); idempotent.
+    async fn revoke_token(&self, realm_id: &str, jti: &str, expires_at: i64) -> CoreResult<()>;
+    /// Whether a `jti` is on the list.
+    async fn is_revoked(&self, realm_id: &str, jti: &str) -> CoreResult<bool>;
+    /// Drops entries whose token has expired anyway; returns how many.
+    async fn prune_revoked(&self, now: i64) -> CoreResult<u64>;
+}
+
 /// Stored audit events.
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -235,10 +246,26 @@ pub struct PoolStats {
 
 /// Everything the server needs.
 pub trait Store:
-    RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + LoginFailureStore + EventStore + ChangeFeed
+    RealmStore
+    + ClientStore
+    + ScopeStore
+    + RoleStore
+    + UserStore
+    + LoginFailureStore
+    + EventStore
+    + RevocationStore
+    + ChangeFeed
 {
 }
 impl<T> Store for T where
-    T: RealmStore + ClientStore + ScopeStore + RoleStore + UserStore + LoginFailureStore + EventStore + ChangeFeed
+    T: RealmStore
+        + ClientStore
+        + ScopeStore
+        + RoleStore
+        + UserStore
+        + LoginFailureStore
+        + EventStore
+        + RevocationStore
+        + ChangeFeed
 {
 }

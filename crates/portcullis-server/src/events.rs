@@ -190,7 +190,8 @@ async fn write(store: &dyn Store, events: &mut Vec<Event>, admin: &mut Vec<Admin
     admin.clear();
 }
 
-/// Deletes events past their realm's `eventsExpiration` / `adminEventsExpiration`.
+/// Deletes events past their realm's `eventsExpiration` / `adminEventsExpiration`, and
+/// revocation list entries of tokens that have expired anyway.
 async fn prune_loop(store: Arc<dyn Store>) {
     let mut tick = tokio::time::interval(PRUNE_EVERY);
     loop {
@@ -215,6 +216,10 @@ pub async fn prune_once(store: &dyn Store, now_ms: i64) -> portcullis_core::erro
     }
     if deleted > 0 {
         tracing::info!(deleted, "expired events deleted");
+    }
+    let pruned = store.prune_revoked(now_ms / 1000).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "revocation list entries of expired tokens deleted");
     }
     Ok(deleted)
 }

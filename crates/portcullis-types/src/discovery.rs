@@ -11,6 +11,14 @@ pub struct ProviderMetadata {
     pub token_endpoint: String,
     /// JWKS URL.
     pub jwks_uri: String,
+    /// RFC 7662 introspection URL.
+    pub introspection_endpoint: String,
+    /// Client authentication methods at the introspection endpoint.
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    /// RFC 7009 revocation URL.
+    pub revocation_endpoint: String,
+    /// Client authentication methods at the revocation endpoint.
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
     /// Grants the token endpoint accepts.
     pub grant_types_supported: Vec<String>,
     /// Client authentication methods at the token endpoint.

@@ -9,3 +9,7 @@ pub const CERTS: &str = "/protocol/openid-connect/certs";
 pub const OIDC_DISCOVERY: &str = "/.well-known/openid-configuration";
 /// RFC 8414 authorization server metadata, served per realm like Keycloak does.
 pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
+/// Token introspection (RFC 7662), Keycloak's location.
+pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
+/// Token revocation (RFC 7009), Keycloak's location.
+pub const REVOKE: &str = "/protocol/openid-connect/revoke";

@@ -21,6 +21,7 @@ mod events;
 mod faults;
 mod harness;
 mod hostile_input;
+mod introspection;
 mod multi_instance;
 mod operations;
 mod restart;

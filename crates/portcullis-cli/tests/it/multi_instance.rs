@@ -271,3 +271,37 @@ fn read_only_database_turns_readiness_false_and_writes_into_clean_503s() {
     assert_eq!(admin.post("/admin/realms/ro/roles", &json!({"name": "Developer"})).status(), 201);
     assert!(server.log.lock().unwrap().iter().all(|l| !l.contains("panicked")));
 }
+
+#[test]
+fn a_token_revoked_through_one_instance_is_inactive_on_the_other() {
+    let db = database();
+    let servers = start_instances(&db, 2);
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create_realm("shared");
+    admin.create_service_client("shared", "svc", "svc-secret");
+    admin.create_service_client("shared", "rs", "rs-secret");
+    let (_, body) = client_credentials(a, "shared", "svc", "svc-secret", &[]);
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let introspect = |s: &Server| -> bool {
+        let r = s
+            .http
+            .post(s.url("/realms/shared/protocol/openid-connect/token/introspect"))
+            .basic_auth("rs", Some("rs-secret"))
+            .form(&[("token", token.as_str())])
+            .send()
+            .unwrap();
+        r.json::<Value>().unwrap()["active"].as_bool().unwrap()
+    };
+    assert!(introspect(b));
+    let r = a
+        .http
+        .post(a.url("/realms/shared/protocol/openid-connect/revoke"))
+        .basic_auth("svc", Some("svc-secret"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!introspect(b), "the revocation list is shared at once");
+    assert!(!introspect(a));
+}

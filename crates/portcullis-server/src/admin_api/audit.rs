@@ -116,7 +116,7 @@ impl Target {
 
 /// POSTs that act rather than create (Keycloak's `ACTION`).
 fn is_action(sub: &str) -> bool {
-    sub.ends_with("/client-secret") || sub.starts_with("push-revocation") || sub.starts_with("logout-all")
+    sub.ends_with("/client-secret") || sub.ends_with("push-revocation") || sub.starts_with("logout-all")
 }
 
 fn decode(s: &str) -> String {

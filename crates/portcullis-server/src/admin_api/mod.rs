@@ -35,6 +35,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/realms", get(realms::list).post(realms::create))
         .route(R, get(realms::get).put(realms::update).delete(realms::delete))
+        .route(&format!("{R}/push-revocation"), axum::routing::post(realms::push_revocation))
+        .route(&format!("{R}/clients/{{id}}/push-revocation"), axum::routing::post(realms::push_revocation_client))
         .route(&format!("{R}/clients"), get(clients::list).post(clients::create))
         .route(&format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete))
         .route(&format!("{R}/clients/{{id}}/client-secret"), get(client_secret::get).post(client_secret::regenerate))

@@ -118,3 +118,26 @@ async fn ensure_signing_key(state: &AppState, realm: &Realm) -> ApiResult<()> {
     state.store.add_signing_key(&key).await?;
     Ok(())
 }
+
+/// `POST /admin/realms/{realm}/push-revocation`: Keycloak pushes the realm's `notBefore`
+/// to clients' admin URLs. Portcullis's resource servers learn it through introspection
+/// instead, so there is nothing to push: the answer lists no request either way.
+pub async fn push_revocation(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    realm(&state, &name).await?;
+    Ok(Json(serde_json::json!({"successRequests": [], "failedRequests": []})))
+}
+
+/// `POST /admin/realms/{realm}/clients/{id}/push-revocation`, as above for one client.
+pub async fn push_revocation_client(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let r = realm(&state, &name).await?;
+    super::clients::client(&state, &r, &id).await?;
+    Ok(Json(serde_json::json!({"successRequests": [], "failedRequests": []})))
+}

@@ -21,6 +21,7 @@ pub struct Audit<'a> {
     pub state: &'a AppState,
     pub realm: &'a Realm,
     pub address: &'a str,
+    /// The grant of a token request; empty for introspection and revocation.
     pub grant_type: &'a str,
 }
 
@@ -49,7 +50,9 @@ impl Audit<'_> {
             return;
         }
         let mut details = BTreeMap::new();
-        details.insert("grant_type".to_owned(), self.grant_type.to_owned());
+        if !self.grant_type.is_empty() {
+            details.insert("grant_type".to_owned(), self.grant_type.to_owned());
+        }
         details.insert("auth_method".to_owned(), "client-secret".to_owned());
         if let Some(u) = who.username {
             details.insert("username".to_owned(), clip(u));

@@ -24,6 +24,22 @@ fn origin_of(url: &str) -> Option<&str> {
     Some(&url[..end])
 }
 
+/// The origin an endpoint learned it may answer (once it knows the client), applied to
+/// whatever the endpoint answers, refusals included.
+#[derive(Debug, Default)]
+pub struct Cors(pub Option<HeaderValue>);
+
+impl Cors {
+    /// The answer, with CORS headers when an origin was allowed.
+    pub fn finish(self, answer: impl IntoResponse) -> Response {
+        let mut resp = answer.into_response();
+        if let Some(origin) = self.0 {
+            allow(&mut resp, origin);
+        }
+        resp
+    }
+}
+
 /// Adds the headers that let `origin` read this answer.
 pub fn allow(resp: &mut Response, origin: HeaderValue) {
     let h = resp.headers_mut();

@@ -35,6 +35,9 @@ pub fn rfc8414_route(relative_path: &str) -> String {
     format!("/.well-known/oauth-authorization-server{relative_path}/realms/{{realm}}")
 }
 
+/// Client authentication methods of the token, introspection and revocation endpoints.
+const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
+
 async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<ProviderMetadata, ApiError> {
     let entry = state.cache.realm(state.store.as_ref(), realm).await?.ok_or_else(|| ApiError::not_found("realm"))?;
     let base = base_url(state, headers).ok_or_else(|| ApiError::BadRequest("missing or invalid Host header".into()))?;
@@ -45,9 +48,13 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
     Ok(ProviderMetadata {
         token_endpoint: format!("{issuer}{}", paths::TOKEN),
         jwks_uri: format!("{issuer}{}", paths::CERTS),
+        introspection_endpoint: format!("{issuer}{}", paths::INTROSPECT),
+        introspection_endpoint_auth_methods_supported: strings(AUTH_METHODS),
+        revocation_endpoint: format!("{issuer}{}", paths::REVOKE),
+        revocation_endpoint_auth_methods_supported: strings(AUTH_METHODS),
         issuer,
         grant_types_supported: strings(&["client_credentials", "password"]),
-        token_endpoint_auth_methods_supported: strings(&["client_secret_basic", "client_secret_post"]),
+        token_endpoint_auth_methods_supported: strings(AUTH_METHODS),
         scopes_supported: scopes,
         // No authorization endpoint exists yet, so no response type is supported.
         response_types_supported: Vec::new(),

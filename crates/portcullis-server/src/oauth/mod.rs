@@ -1,8 +1,10 @@
 //! OAuth 2.0 / OIDC endpoints of a realm.
 
 mod audit;
+mod client_auth;
 mod cors;
 mod discovery;
+mod introspect;
 mod jwks;
 mod token;
 
@@ -22,6 +24,11 @@ pub fn now() -> i64 {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(&format!("/realms/{{realm}}{}", paths::TOKEN), post(token::token).options(cors::token_preflight))
+        .route(
+            &format!("/realms/{{realm}}{}", paths::INTROSPECT),
+            post(introspect::introspect).options(cors::token_preflight),
+        )
+        .route(&format!("/realms/{{realm}}{}", paths::REVOKE), post(introspect::revoke).options(cors::token_preflight))
         .merge(public_documents())
 }
 

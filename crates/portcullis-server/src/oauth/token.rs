@@ -15,11 +15,12 @@ use portcullis_core::brute_force::FailureKind;
 use portcullis_core::event::EventType;
 
 use super::audit::{Audit, Who};
+use super::client_auth::authenticate_client;
+use super::cors::Cors;
 use crate::brute_force::Outcome;
 use crate::cache::{subject_of, RealmEntry};
 use crate::error::OAuthResponseError;
 use crate::extract::address::ClientAddress;
-use crate::extract::client_auth::presented_client;
 use crate::extract::form::TokenForm;
 use crate::issuer::{base_url, realm_issuer};
 use crate::state::AppState;
@@ -32,12 +33,9 @@ pub async fn token(
     headers: HeaderMap,
     form: TokenForm,
 ) -> Response {
-    let mut cors = None;
-    let mut resp = issue(&state, &realm, &address, &headers, &form, &mut cors).await.into_response();
-    if let Some(origin) = cors {
-        super::cors::allow(&mut resp, origin);
-    }
-    resp
+    let mut cors = Cors::default();
+    let answer = issue(&state, &realm, &address, &headers, &form, &mut cors).await;
+    cors.finish(answer)
 }
 
 /// The token request proper; sets `cors` once the client is known and allows the origin.
@@ -47,7 +45,7 @@ async fn issue(
     address: &str,
     headers: &HeaderMap,
     form: &TokenForm,
-    cors: &mut Option<HeaderValue>,
+    cors: &mut Cors,
 ) -> Result<Response, OAuthResponseError> {
     let grant_type =
         form.get("grant_type").ok_or_else(|| OAuthError::invalid_request("Missing form parameter: grant_type"))?;
@@ -65,36 +63,11 @@ async fn issue(
         .filter(|e| e.realm.enabled)
         .ok_or_else(|| OAuthError::invalid_request("Realm does not exist or is disabled"))?;
     let audit = Audit { state, realm: &entry.realm, address, grant_type };
-    let presented = presented_client(headers, form)?;
-    let who = Who { client_id: &presented.client_id, ..Who::default() };
-    let with_basic = |error: OAuthError| OAuthResponseError { error, basic_auth_used: presented.basic };
-    let Some(ctx) = state.cache.client(state.store.as_ref(), &entry, &presented.client_id).await? else {
-        if let Some(locked) = audit.locked(FailureKind::Address, address) {
-            return Ok(locked.into_response());
-        }
-        audit.event(EventType::ClientLoginError, &who, Some("client_not_found"));
-        audit.failed(FailureKind::Client, None).await;
-        return Err(with_basic(OAuthError::invalid_client("Invalid client or Invalid client credentials")));
+    let ctx = match authenticate_client(&audit, &entry, headers, form, cors, EventType::ClientLoginError).await {
+        Ok(ctx) => ctx,
+        Err(refused) => return Ok(refused),
     };
-    *cors = super::cors::allowed_origin(&ctx.client, headers);
-    // Before authentication, so that guessing a client's secret is limited too.
-    if let Some(limit) = &state.token_limit {
-        if let Err(over) = limit.check(&format!("{}/{}", entry.realm.id, ctx.client.id)) {
-            return Ok(over.into_response());
-        }
-    }
-    // A locked client is refused without looking at its secret: the answer tells an
-    // attacker nothing about the guess.
-    if let Some(locked) = audit.locked(FailureKind::Client, &ctx.client.id) {
-        audit.event(EventType::ClientLoginError, &who, Some("client_temporarily_disabled"));
-        return Ok(locked.into_response());
-    }
-    if let Err(e) = state.secrets.authenticate(&ctx.client, presented.secret.as_deref()).await {
-        audit.event(EventType::ClientLoginError, &who, Some("invalid_client_credentials"));
-        audit.failed(FailureKind::Client, Some(&ctx.client.id)).await;
-        return Err(with_basic(e));
-    }
-    audit.succeeded(FailureKind::Client, &ctx.client.id).await;
+    let who = Who { client_id: &ctx.client.client_id, ..Who::default() };
 
     let base = base_url(state, headers).ok_or_else(|| OAuthError::invalid_request("missing or invalid Host header"))?;
     let issuer = realm_issuer(&base, realm);
