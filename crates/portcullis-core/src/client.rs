@@ -9,6 +9,10 @@ use crate::secret::{ClientSecret, SecretCheck, SecretHasher};
 /// Client attribute that overrides the realm's access token lifespan (Keycloak's name).
 pub const ATTR_ACCESS_TOKEN_LIFESPAN: &str = "access.token.lifespan";
 
+/// Client attribute limiting the RFC 8707 resources (token audiences) the client may ask
+/// for: absolute URIs separated by `##` (Keycloak's multi-value form). Absent: any.
+pub const ATTR_ALLOWED_RESOURCES: &str = "resource.allowlist";
+
 /// A client of a realm.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Client {
@@ -133,6 +137,14 @@ impl Client {
                 self.client_authenticator_type
             )));
         }
+        if let Some(bad) = self
+            .allowed_resources()
+            .and_then(|list| list.into_iter().find(|r| !crate::grant::is_absolute_uri_without_fragment(r)))
+        {
+            return Err(CoreError::Invalid(format!(
+                "{ATTR_ALLOWED_RESOURCES}: '{bad}' is not an absolute URI without a fragment"
+            )));
+        }
         if let Some(secret) = self.secret.as_ref().and_then(ClientSecret::plaintext) {
             crate::secret::validate_secret(secret)?;
         }
@@ -157,6 +169,12 @@ impl Client {
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|n| *n > 0)
             .unwrap_or(realm_default)
+    }
+
+    /// The resources the client may ask for, when limited.
+    pub fn allowed_resources(&self) -> Option<Vec<&str>> {
+        let v = self.attributes.get(ATTR_ALLOWED_RESOURCES)?;
+        Some(v.split("##").map(str::trim).filter(|s| !s.is_empty()).collect())
     }
 
     /// Whether the client authenticates with a secret.

@@ -508,3 +508,37 @@ fn password_grant() {
     let (status, _, body) = token_req(&server, "r", None, &form("cli", "alice", "pw"));
     assert_error(status, &body, 400, "invalid_grant");
 }
+
+#[test]
+fn resource_allow_list_limits_audiences() {
+    let server = Server::with_realm("rl");
+    let admin = server.admin();
+    admin.create(
+        "/admin/realms/rl/clients",
+        &json!({"clientId": "limited", "secret": "s", "serviceAccountsEnabled": true,
+                "attributes": {"resource.allowlist": "https://orders.example##https://billing.example/api"}}),
+    );
+    let (status, body) = crate::harness::client_credentials(
+        &server,
+        "rl",
+        "limited",
+        "s",
+        &[("resource", "https://billing.example/api")],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(crate::harness::claims(body["access_token"].as_str().unwrap())["aud"], "https://billing.example/api");
+    let (status, body) = crate::harness::client_credentials(
+        &server,
+        "rl",
+        "limited",
+        "s",
+        &[("resource", "https://orders.example"), ("resource", "https://evil.example")],
+    );
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_target")), "{body}");
+    assert_eq!(crate::harness::client_credentials(&server, "rl", "limited", "s", &[]).0, 200, "no resource: allowed");
+    // A list entry that is not an absolute URI is refused when set.
+    let id = admin.get_json("/admin/realms/rl/clients?clientId=limited")[0]["id"].as_str().unwrap().to_owned();
+    let r =
+        admin.put(&format!("/admin/realms/rl/clients/{id}"), &json!({"attributes": {"resource.allowlist": "orders"}}));
+    assert_eq!(r.status(), 400);
+}

@@ -28,7 +28,7 @@ pub fn issue(
     if !subject.user.enabled {
         return Err(OAuthError::new(OAuthErrorCode::UnauthorizedClient, "Service account user is disabled"));
     }
-    validate_resources(params.resources)?;
+    validate_resources(&ctx.client, params.resources)?;
     let granted = resolve_scopes(ctx, requested_scopes)?;
     let claims = mint_claims(ctx, subject, &granted, params);
     Ok((claims, granted.scope_string))

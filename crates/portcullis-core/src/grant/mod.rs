@@ -6,4 +6,4 @@ mod scope_policy;
 mod token;
 
 pub use scope_policy::{parse_scope_param, resolve_scopes, GrantedScopes};
-pub use token::{mint_claims, validate_resources, IssuedClaims, TokenParams};
+pub use token::{is_absolute_uri_without_fragment, mint_claims, validate_resources, IssuedClaims, TokenParams};

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::client::Client;
 use crate::context::ClientContext;
 use crate::error::{OAuthError, OAuthErrorCode};
 use crate::grant::GrantedScopes;
@@ -30,8 +31,10 @@ pub struct IssuedClaims {
     pub expires_in: i64,
 }
 
-/// RFC 8707 §2: each `resource` is an absolute URI without a fragment.
-pub fn validate_resources(resources: &[String]) -> Result<(), OAuthError> {
+/// RFC 8707 §2: each `resource` is an absolute URI without a fragment, and one of the
+/// client's allowed resources when it has a list ([`crate::client::ATTR_ALLOWED_RESOURCES`]).
+pub fn validate_resources(client: &Client, resources: &[String]) -> Result<(), OAuthError> {
+    let allowed = client.allowed_resources();
     for r in resources {
         if !is_absolute_uri_without_fragment(r) {
             return Err(OAuthError::new(
@@ -39,11 +42,18 @@ pub fn validate_resources(resources: &[String]) -> Result<(), OAuthError> {
                 format!("resource must be an absolute URI without a fragment: {r}"),
             ));
         }
+        if allowed.as_ref().is_some_and(|list| !list.contains(&r.as_str())) {
+            return Err(OAuthError::new(
+                OAuthErrorCode::InvalidTarget,
+                format!("resource is not among the client's allowed resources: {r}"),
+            ));
+        }
     }
     Ok(())
 }
 
-fn is_absolute_uri_without_fragment(s: &str) -> bool {
+/// RFC 3986 absolute URI without a fragment (what RFC 8707 accepts as a resource).
+pub fn is_absolute_uri_without_fragment(s: &str) -> bool {
     // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':' and a
     // non-empty rest with no fragment and no characters a URI cannot hold.
     let Some((scheme, rest)) = s.split_once(':') else { return false };
@@ -111,13 +121,30 @@ fn audience(ctx: &ClientContext, resources: &[String], mut mapped: Vec<String>) 
 mod tests {
     use super::*;
 
+    fn open_client() -> Client {
+        Client::new("r", "c").unwrap()
+    }
+
+    #[test]
+    fn allow_list_limits_resources() {
+        let mut c = open_client();
+        c.attributes
+            .insert(crate::client::ATTR_ALLOWED_RESOURCES.into(), "https://a.example## https://b.example/api".into());
+        assert!(validate_resources(&c, &["https://b.example/api".into()]).is_ok());
+        assert!(validate_resources(&c, &[]).is_ok(), "no resource asked: the default audience");
+        let err = validate_resources(&c, &["https://a.example".into(), "https://c.example".into()]).unwrap_err();
+        assert_eq!(err.code, OAuthErrorCode::InvalidTarget);
+        c.attributes.insert(crate::client::ATTR_ALLOWED_RESOURCES.into(), "not a uri".into());
+        assert!(c.validate().is_err());
+    }
+
     #[test]
     fn resource_validation() {
         for ok in ["https://api.example.com", "urn:example:api", "https://a/b?c=d"] {
-            assert!(validate_resources(&[ok.to_string()]).is_ok(), "{ok}");
+            assert!(validate_resources(&open_client(), &[ok.to_string()]).is_ok(), "{ok}");
         }
         for bad in ["api.example.com", "https://a/b#frag", "", ":x", "1http://a", "http://a b"] {
-            assert!(validate_resources(&[bad.to_string()]).is_err(), "{bad}");
+            assert!(validate_resources(&open_client(), &[bad.to_string()]).is_err(), "{bad}");
         }
     }
 }
