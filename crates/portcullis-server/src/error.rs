@@ -27,6 +27,10 @@ impl From<CoreError> for OAuthResponseError {
             return OAuthError::new(OAuthErrorCode::TemporarilyUnavailable, "the server cannot reach its database")
                 .into();
         }
+        // A value the database cannot hold (a NUL byte on PostgreSQL): the caller's fault.
+        if let CoreError::Invalid(detail) = &e {
+            return OAuthError::invalid_request(detail.clone()).into();
+        }
         tracing::error!(error = %e, "token endpoint failure");
         OAuthError::new(OAuthErrorCode::ServerError, "internal error").into()
     }

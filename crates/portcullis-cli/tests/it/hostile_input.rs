@@ -187,11 +187,19 @@ fn hostile_requests_get_json_4xx_and_change_nothing() {
         }
     }
     assert!(wrong.is_empty(), "{} of {} cases:\n{}", wrong.len(), all.len(), wrong.join("\n"));
-    // Injection strings in searches are plain text: nothing matches, nothing leaks.
+    // Injection strings in searches are plain text: nothing matches, nothing leaks. (A NUL
+    // byte, which PostgreSQL cannot hold in text, is a clean 400 there.)
     for inj in INJECTIONS {
         let q: String = form_urlencoded::byte_serialize(inj.as_bytes()).collect();
-        assert_eq!(admin.get_json(&format!("/admin/realms/h/users?search={q}")), json!([]), "{inj}");
-        assert_eq!(admin.get_json(&format!("/admin/realms/h/clients?clientId={q}&search=true")), json!([]), "{inj}");
+        for path in
+            [format!("/admin/realms/h/users?search={q}"), format!("/admin/realms/h/clients?clientId={q}&search=true")]
+        {
+            let r = admin.get(&path);
+            let status = r.status().as_u16();
+            let body: Value = r.json().unwrap();
+            let clean = (status == 200 && body == json!([])) || (status == 400 && body["errorMessage"].is_string());
+            assert!(clean, "{path}: {status} {body}");
+        }
     }
     assert_eq!(snapshot(&server), before, "a hostile request changed state");
     assert_eq!(crate::harness::client_credentials(&server, "h", "svc", "svc-secret", &[]).0, 200);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use portcullis_core::brute_force::FailureKind;
+use portcullis_core::client::validate_client_id;
 use portcullis_core::context::ClientContext;
 use portcullis_core::event::EventType;
 use portcullis_core::OAuthError;
@@ -32,11 +33,17 @@ pub async fn authenticate_client(
     let presented = presented_client(headers, form).map_err(IntoResponse::into_response)?;
     let who = Who { client_id: &presented.client_id, ..Who::default() };
     let refuse = |error: OAuthError| OAuthResponseError { error, basic_auth_used: presented.basic }.into_response();
-    let found = state
-        .cache
-        .client(state.store.as_ref(), entry, &presented.client_id)
-        .await
-        .map_err(|e| OAuthResponseError::from(e).into_response())?;
+    // A client_id no client can have (control characters, too long) is unknown without a
+    // database read, whatever the backend makes of its bytes.
+    let found = if validate_client_id(&presented.client_id).is_ok() {
+        state
+            .cache
+            .client(state.store.as_ref(), entry, &presented.client_id)
+            .await
+            .map_err(|e| OAuthResponseError::from(e).into_response())?
+    } else {
+        None
+    };
     let Some(ctx) = found else {
         if let Some(locked) = audit.locked(FailureKind::Address, audit.address) {
             return Err(locked.into_response());
