@@ -63,6 +63,12 @@ pub trait RealmStore: Send + Sync {
     async fn realm_default_scopes(&self, realm_id: &str) -> CoreResult<Vec<(String, bool)>>;
     /// Signing keys, active first, newest first.
     async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>>;
+    /// Rotation: `key` becomes the active key of its realm and algorithm; the keys it
+    /// replaces turn passive and retire at `retire_at`. One transaction; returns how many
+    /// keys turned passive.
+    async fn rotate_signing_key(&self, key: &StoredKey, retire_at: i64) -> CoreResult<u64>;
+    /// Deletes passive keys whose retirement time has come; returns how many.
+    async fn delete_retired_keys(&self, now: i64) -> CoreResult<u64>;
     /// Adds a key to a realm (for instance of a newly chosen algorithm); existing keys stay.
     async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()>;
     /// Whether the database answers and accepts writes.

@@ -158,7 +158,8 @@ impl Cache {
 
 async fn load_realm(store: &dyn Store, name: &str) -> CoreResult<Option<Arc<RealmEntry>>> {
     let Some(realm) = store.realm_by_name(name).await? else { return Ok(None) };
-    let keys = store.signing_keys(&realm.id).await?;
+    let now = crate::oauth::now();
+    let keys: Vec<StoredKey> = store.signing_keys(&realm.id).await?.into_iter().filter(|k| k.live(now)).collect();
     Ok(Some(Arc::new(build_entry(realm, &keys)?)))
 }
 

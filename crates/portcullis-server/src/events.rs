@@ -191,7 +191,7 @@ async fn write(store: &dyn Store, events: &mut Vec<Event>, admin: &mut Vec<Admin
 }
 
 /// Deletes events past their realm's `eventsExpiration` / `adminEventsExpiration`, and
-/// revocation list entries of tokens that have expired anyway.
+/// revocation list entries of tokens that have expired anyway, and retired signing keys.
 async fn prune_loop(store: Arc<dyn Store>) {
     let mut tick = tokio::time::interval(PRUNE_EVERY);
     loop {
@@ -220,6 +220,10 @@ pub async fn prune_once(store: &dyn Store, now_ms: i64) -> portcullis_core::erro
     let pruned = store.prune_revoked(now_ms / 1000).await?;
     if pruned > 0 {
         tracing::info!(pruned, "revocation list entries of expired tokens deleted");
+    }
+    let retired = store.delete_retired_keys(now_ms / 1000).await?;
+    if retired > 0 {
+        tracing::info!(retired, "retired signing keys deleted");
     }
     Ok(deleted)
 }

@@ -13,6 +13,7 @@ mod extract;
 pub mod fuzzing;
 mod health;
 mod issuer;
+pub mod key_rotation;
 pub mod metrics;
 mod oauth;
 pub mod rate_limit;
@@ -31,6 +32,7 @@ use tokio::net::TcpListener;
 
 pub use cache::{jwks_json, CachePolicy};
 pub use config::ServerConfig;
+pub use portcullis_core::realm::Realm;
 pub use portcullis_core::sealing;
 pub use state::AppState;
 
@@ -87,6 +89,19 @@ pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), Sta
 /// master key rotation.
 pub async fn open_store(url: &str, master: &sealing::MasterKey) -> Result<SqlStore, StartError> {
     SqlStore::connect(url, master).await.map_err(StartError::Database)
+}
+
+/// The realm named `name`, read from the database (for offline commands).
+pub async fn realm_by_name(store: &SqlStore, name: &str) -> Result<Option<Realm>, portcullis_core::CoreError> {
+    portcullis_core::store::RealmStore::realm_by_name(store, name).await
+}
+
+/// Tells running instances sharing the database that `realm` changed, after an offline
+/// command changed it (PostgreSQL `NOTIFY`; on SQLite their cache TTL bounds the delay).
+pub async fn announce_change(store: &SqlStore, realm: &str) {
+    if let Err(e) = portcullis_core::store::ChangeFeed::publish_change(store, realm).await {
+        tracing::warn!(realm, error = %e, "could not announce the change to running instances");
+    }
 }
 
 /// The router over an existing state (for embedding and in-process tests).

@@ -90,6 +90,31 @@ impl RealmStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
+    async fn rotate_signing_key(&self, key: &StoredKey, retire_at: i64) -> CoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let done = sqlx::query(
+            "UPDATE signing_keys SET active = 0, retire_at = $1 WHERE realm_id = $2 AND algorithm = $3 AND active = 1",
+        )
+        .bind(retire_at)
+        .bind(&key.realm_id)
+        .bind(&key.algorithm)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        insert_signing_key(&self.data_key, key)?.execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn delete_retired_keys(&self, now: i64) -> CoreResult<u64> {
+        let done = sqlx::query("DELETE FROM signing_keys WHERE active = 0 AND retire_at > 0 AND retire_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn add_signing_key(&self, key: &StoredKey) -> CoreResult<()> {
         let conflict = format!("signing key {} exists", key.kid);
         insert_signing_key(&self.data_key, key)?.execute(&self.pool).await.map_err(map_err(&conflict)).map(|_| ())
@@ -141,7 +166,7 @@ impl RealmStore for SqlStore {
 
     async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>> {
         let rows = sqlx::query(
-            "SELECT kid, realm_id, algorithm, private_key, created_at, active FROM signing_keys \
+            "SELECT kid, realm_id, algorithm, private_key, created_at, active, retire_at FROM signing_keys \
              WHERE realm_id = $1 ORDER BY active DESC, created_at DESC",
         )
         .bind(realm_id)
@@ -160,6 +185,7 @@ impl RealmStore for SqlStore {
                     private_pkcs8,
                     created_at: r.try_get("created_at").map_err(db_err)?,
                     active: r.try_get::<i64, _>("active").map_err(db_err)? != 0,
+                    retire_at: r.try_get("retire_at").map_err(db_err)?,
                 })
             })
             .collect()

@@ -23,6 +23,8 @@ const ENDPOINTS: &[(&str, &str, Area)] = &[
     ("PUT", "", Realm),
     ("DELETE", "", Realm),
     ("POST", "/push-revocation", Realm),
+    ("GET", "/keys", Realm),
+    ("POST", "/keys/rotate", Realm),
     ("GET", "/clients", Clients),
     ("POST", "/clients", Clients),
     ("GET", "/clients/x", Clients),

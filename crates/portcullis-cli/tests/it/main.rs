@@ -22,6 +22,7 @@ mod faults;
 mod harness;
 mod hostile_input;
 mod introspection;
+mod key_rotation;
 mod multi_instance;
 mod operations;
 mod restart;

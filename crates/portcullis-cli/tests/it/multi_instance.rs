@@ -305,3 +305,24 @@ fn a_token_revoked_through_one_instance_is_inactive_on_the_other() {
     assert!(!introspect(b), "the revocation list is shared at once");
     assert!(!introspect(a));
 }
+
+#[test]
+fn a_key_rotated_through_one_instance_signs_on_the_other_within_a_second() {
+    let db = database();
+    let servers = start_instances(&db, 2);
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create_realm("shared");
+    admin.create_service_client("shared", "svc", "svc-secret");
+    let kid =
+        |s: &Server| crate::harness::claims_header_kid(&client_credentials(s, "shared", "svc", "svc-secret", &[]).1);
+    let old = kid(b);
+    let meta = admin.post("/admin/realms/shared/keys/rotate", &json!({})).json::<Value>().unwrap();
+    let new = meta["active"]["RS256"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    let took = within(Duration::from_secs(1), "new key on b", || kid(b) == new);
+    eprintln!("rotation seen by the other instance after {took:?}");
+    let jwks = b.jwks("shared");
+    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert!(kids.contains(&old.as_str()) && kids.contains(&new.as_str()), "{kids:?}");
+}

@@ -114,6 +114,23 @@ pub struct StoredKey {
     pub created_at: i64,
     /// Whether it signs new tokens (others only verify).
     pub active: bool,
+    /// When a rotated-out key stops verifying and leaves the JWKS (epoch seconds): the
+    /// last token it signed has expired by then. 0: not retiring.
+    pub retire_at: i64,
+}
+
+impl StoredKey {
+    /// Whether the key still verifies (and is published) at `now`.
+    pub fn live(&self, now: i64) -> bool {
+        self.retire_at == 0 || self.retire_at > now
+    }
+}
+
+/// When keys rotated out at `now` retire: after the longest-lived token they may have
+/// signed (`max_lifespan` seconds) has expired, plus `margin` for instances that keep
+/// signing with a cached key until they hear of the rotation.
+pub fn retire_time(now: i64, max_lifespan: i64, margin: i64) -> i64 {
+    now.saturating_add(max_lifespan.max(0)).saturating_add(margin.max(0)).max(now + 1)
 }
 
 impl std::fmt::Debug for StoredKey {
@@ -244,6 +261,7 @@ pub fn generate_key(realm_id: &str, algorithm: &str, now: i64) -> CoreResult<Sto
         private_pkcs8: pkcs8,
         created_at: now,
         active: true,
+        retire_at: 0,
     })
 }
 

@@ -10,6 +10,7 @@ mod client_secret;
 mod clients;
 mod convert;
 mod events;
+mod keys;
 mod mappers;
 mod realms;
 mod roles;
@@ -36,6 +37,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/realms", get(realms::list).post(realms::create))
         .route(R, get(realms::get).put(realms::update).delete(realms::delete))
         .route(&format!("{R}/push-revocation"), axum::routing::post(realms::push_revocation))
+        .route(&format!("{R}/keys"), get(keys::list))
+        .route(&format!("{R}/keys/rotate"), axum::routing::post(keys::rotate))
         .route(&format!("{R}/clients/{{id}}/push-revocation"), axum::routing::post(realms::push_revocation_client))
         .route(&format!("{R}/clients"), get(clients::list).post(clients::create))
         .route(&format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete))
