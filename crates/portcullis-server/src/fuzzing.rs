@@ -6,7 +6,6 @@
 // libFuzzer, so the workspace's deny of unwrap/expect/panic does not apply here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use base64::engine::general_purpose::STANDARD;
