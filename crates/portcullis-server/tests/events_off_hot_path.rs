@@ -102,3 +102,14 @@ async fn events_past_the_realm_expiration_are_pruned() {
     assert!(store.delete_realm("forever").await.unwrap());
     assert_eq!(store.query_events("forever", &q).await.unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn large_batches_are_stored_whole() {
+    let (store, _, _, _dir) = store_with_realm(Realm::new("big").unwrap()).await;
+    let events: Vec<Event> = (0..1000).map(|i| event_at("big", 1_800_000_000_000 + i)).collect();
+    store.insert_events(&events, &[]).await.unwrap();
+    let stored = store.query_events("big", &EventQuery { max: 5000, ..Default::default() }).await.unwrap();
+    assert_eq!(stored.len(), 1000);
+    assert_eq!(stored[0].time, 1_800_000_000_999, "newest first");
+    assert_eq!(stored[999], events[0]);
+}
