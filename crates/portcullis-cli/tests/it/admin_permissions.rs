@@ -262,3 +262,44 @@ fn realms_of_an_earlier_release_get_realm_management_at_start() {
     // And the realm's admins can use them at once.
     realm_admin(&server, "old", "late-admin", &["view-realm"]);
 }
+
+#[test]
+fn manage_users_cannot_grant_administration_it_does_not_hold() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("esc");
+    let users_admin = realm_admin(&server, "esc", "helpdesk", &["manage-users", "view-clients"]);
+    let me =
+        admin.get_json("/admin/realms/esc/users?username=helpdesk&exact=true")[0]["id"].as_str().unwrap().to_owned();
+    let rm =
+        admin.get_json("/admin/realms/esc/clients?clientId=realm-management")[0]["id"].as_str().unwrap().to_owned();
+    let grant = |role: &str| {
+        server
+            .http
+            .post(server.url(&format!("/admin/realms/esc/users/{me}/role-mappings/clients/{rm}")))
+            .bearer_auth(&users_admin)
+            .json(&json!([{"name": role}]))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(grant("realm-admin"), 403, "no self-promotion to realm-admin");
+    assert_eq!(grant("manage-realm"), 403);
+    assert_eq!(grant("view-clients"), 204, "a role it holds may be granted");
+    // Ordinary client roles are not administration: manage-users maps them freely.
+    let app = admin.create_service_client("esc", "app", "s");
+    admin.post(&format!("/admin/realms/esc/clients/{app}/roles"), &json!({"name": "reader"}));
+    let r = server
+        .http
+        .post(server.url(&format!("/admin/realms/esc/users/{me}/role-mappings/clients/{app}")))
+        .bearer_auth(&users_admin)
+        .json(&json!([{"name": "reader"}]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // The master admin grants anything.
+    let r = admin
+        .post(&format!("/admin/realms/esc/users/{me}/role-mappings/clients/{rm}"), &json!([{"name": "realm-admin"}]));
+    assert_eq!(r.status(), 204);
+}

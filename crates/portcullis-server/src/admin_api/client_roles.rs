@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
+use portcullis_core::admin_access::REALM_MANAGEMENT;
 use portcullis_core::client::Client;
 use portcullis_core::realm::Realm;
 use portcullis_core::role::Role;
@@ -112,13 +113,26 @@ pub async fn mappings(
     Ok(Json(direct(&state, &c, &u).await?.iter().map(role_rep).collect()))
 }
 
-/// `POST /users/{id}/role-mappings/clients/{client}`.
+/// `POST /users/{id}/role-mappings/clients/{client}`. A `realm-management` role is granted
+/// only by an administrator who holds it (or `realm-admin`), as Keycloak requires.
 pub async fn add(
-    _: Admin,
+    admin: Admin,
     State(state): State<AppState>,
     Path((realm_name, id, client_id)): Path<(String, String, String)>,
     JsonBody(reps): JsonBody<Vec<RoleRepresentation>>,
 ) -> ApiResult<StatusCode> {
+    let r = realm(&state, &realm_name).await?;
+    let c = client(&state, &r, &client_id).await?;
+    if c.client_id == REALM_MANAGEMENT {
+        let roles = state.store.list_client_roles(&c.id).await?;
+        let ids = super::users::pick(&roles, &reps)?;
+        if let Some(role) = roles.iter().find(|x| ids.contains(&x.id) && !admin.may_grant(&x.name)) {
+            return Err(ApiError::Forbidden(format!(
+                "HTTP 403 Forbidden: only an administrator holding '{}' (or realm-admin) may grant it",
+                role.name
+            )));
+        }
+    }
     map(&state, &realm_name, &id, &client_id, &reps, true).await
 }
 

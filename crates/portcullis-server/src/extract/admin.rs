@@ -32,9 +32,18 @@ pub struct Admin {
     /// `None`: every realm (master `admin` role); otherwise the one realm (by name) that
     /// the token's `realm-management` roles administer.
     pub only_realm: Option<String>,
+    /// The token's `realm-management` roles (empty for the master admin).
+    pub roles: Vec<String>,
 }
 
 impl Admin {
+    /// Whether the administrator may grant the `realm-management` role `role`: the master
+    /// admin and `realm-admin` may grant any; others only roles they hold, so that
+    /// `manage-users` cannot make its holder (or anyone) a bigger administrator.
+    pub fn may_grant(&self, role: &str) -> bool {
+        self.only_realm.is_none() || self.roles.iter().any(|r| r == "realm-admin" || r == role)
+    }
+
     /// Whether the administrator may see realm `name` at all.
     pub fn sees(&self, name: &str) -> bool {
         self.only_realm.as_deref().is_none_or(|r| r == name)
@@ -112,10 +121,12 @@ impl FromRequestParts<AppState> for Admin {
         }
         let super_admin = token_realm == MASTER_REALM
             && claims.realm_access.as_ref().is_some_and(|r| r.roles.iter().any(|r| r == ADMIN_ROLE));
+        let roles: Vec<String> =
+            claims.resource_access.get(REALM_MANAGEMENT).map(|r| r.roles.clone()).unwrap_or_default();
         let only_realm = if super_admin {
             None
         } else {
-            let roles = claims.resource_access.get(REALM_MANAGEMENT).map(|r| r.roles.as_slice()).unwrap_or_default();
+            let roles = roles.as_slice();
             match target(parts.uri.path()) {
                 // `/admin/realms`: listing shows the own realm; creating needs the master admin.
                 None if parts.method == Method::GET && admin_access::sees_realm(roles) => {}
@@ -136,7 +147,8 @@ impl FromRequestParts<AppState> for Admin {
             limit.check(&claims.sub).map_err(|over| ApiError::TooManyRequests(over.retry_after_s))?;
         }
         tracing::debug!(admin = %claims.sub, "admin request");
-        let admin = Admin { user_id: claims.sub, client_id: claims.azp, realm_id: home.realm.id.clone(), only_realm };
+        let admin =
+            Admin { user_id: claims.sub, client_id: claims.azp, realm_id: home.realm.id.clone(), only_realm, roles };
         if let Some(slot) = parts.extensions.get::<AdminSlot>() {
             let _ = slot.0.set(admin.clone());
         }
