@@ -13,7 +13,7 @@ use portcullis_core::error::CoreResult;
 use portcullis_core::realm::Realm;
 use portcullis_core::store::Store;
 
-use crate::events::now_ms;
+use crate::oauth::now_ms;
 
 /// Locks and "has failures" marks kept in memory, at most (each); past this the
 /// expired locks are dropped, then the oldest marks.

@@ -17,6 +17,8 @@ use portcullis_core::realm::Realm;
 use portcullis_core::store::Store;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::oauth::now_ms;
+
 /// Events waiting to be written, at most.
 const QUEUE: usize = 50_000;
 /// Events per transaction, at most.
@@ -226,9 +228,4 @@ pub async fn prune_once(store: &dyn Store, now_ms: i64) -> portcullis_core::erro
         tracing::info!(retired, "retired signing keys deleted");
     }
     Ok(deleted)
-}
-
-/// Current time in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::{realm, ApiResult};
 use crate::error::ApiError;
-use crate::events::now_ms;
 use crate::extract::admin::Admin;
+use crate::oauth::now_ms;
 use crate::state::AppState;
 
 /// Keycloak's brute-force status of a user, plus what Portcullis adds.

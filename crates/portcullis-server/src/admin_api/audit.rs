@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use portcullis_core::event::{redact, resource_type, AdminEvent, AuthDetails, OperationType};
 
 use crate::error::ApiError;
-use crate::events::now_ms;
 use crate::extract::address::client_address;
 use crate::extract::admin::{AdminSlot, MASTER_REALM};
+use crate::extract::path_segment;
+use crate::oauth::now_ms;
 use crate::state::AppState;
 
 /// Largest body an admin write may carry (the router's own limit).
@@ -92,7 +93,7 @@ impl Target {
             let name = if realm.is_empty() {
                 serde_json::from_slice::<serde_json::Value>(body).ok()?.get("realm")?.as_str()?.to_owned()
             } else {
-                decode(realm)
+                path_segment(realm)
             };
             return Some(Self { realm: MASTER_REALM.into(), operation, resource_type: "REALM", resource_path: name });
         }
@@ -106,10 +107,10 @@ impl Target {
             }
         }
         Some(Self {
-            realm: decode(realm),
+            realm: path_segment(realm),
             operation,
             resource_type: resource_type(&resource_path),
-            resource_path: decode(&resource_path),
+            resource_path: path_segment(&resource_path),
         })
     }
 }
@@ -117,10 +118,4 @@ impl Target {
 /// POSTs that act rather than create (Keycloak's `ACTION`).
 fn is_action(sub: &str) -> bool {
     sub.ends_with("/client-secret") || sub.ends_with("push-revocation") || sub.starts_with("logout-all")
-}
-
-fn decode(s: &str) -> String {
-    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map_or_else(|| s.to_owned(), |(_, v)| v.into_owned())
 }

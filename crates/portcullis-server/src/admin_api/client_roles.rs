@@ -88,15 +88,22 @@ async fn direct(state: &AppState, c: &Client, u: &User) -> ApiResult<Vec<Role>> 
     Ok(state.store.list_client_roles(&c.id).await?.into_iter().filter(|r| ids.contains(&r.id)).collect())
 }
 
-/// Keycloak's `clientMappings` of `GET /users/{id}/role-mappings`.
+/// Keycloak's `clientMappings` of `GET /users/{id}/role-mappings`, from the realm's role
+/// graph (one read for every client's roles).
 pub(super) async fn client_mappings(state: &AppState, r: &Realm, u: &User) -> ApiResult<Value> {
     let ids = state.store.user_role_ids(&u.id).await?;
+    let graph = state.store.role_graph(&r.id).await?;
     let mut out = Map::new();
-    for c in state.store.list_clients(&r.id, None).await? {
-        let roles: Vec<RoleRepresentation> =
-            state.store.list_client_roles(&c.id).await?.iter().filter(|x| ids.contains(&x.id)).map(role_rep).collect();
-        if !roles.is_empty() {
-            out.insert(c.client_id.clone(), json!({"id": c.id, "client": c.client_id, "mappings": roles}));
+    for role in graph.roles.iter().filter(|x| ids.contains(&x.id)) {
+        let Some((internal, client_id)) = role.client_id.as_ref().and_then(|c| Some((c, graph.client_ids.get(c)?)))
+        else {
+            continue;
+        };
+        let entry = out
+            .entry(client_id.clone())
+            .or_insert_with(|| json!({"id": internal, "client": client_id, "mappings": []}));
+        if let Some(list) = entry["mappings"].as_array_mut() {
+            list.push(serde_json::to_value(role_rep(role)).map_err(|e| ApiError::Internal(e.to_string()))?);
         }
     }
     Ok(Value::Object(out))

@@ -92,8 +92,7 @@ fn issuer_realm(token: &str) -> Option<String> {
 fn target(path: &str) -> Option<(String, String)> {
     let rest = path.strip_prefix("/admin/realms/")?;
     let (realm, sub) = rest.split_once('/').unwrap_or((rest, ""));
-    let realm = form_urlencoded::parse(format!("x={}", realm.replace('+', "%2B")).as_bytes()).next()?.1.into_owned();
-    Some((realm, sub.to_owned()))
+    Some((super::path_segment(realm), sub.to_owned()))
 }
 
 impl FromRequestParts<AppState> for Admin {

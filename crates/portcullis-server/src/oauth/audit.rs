@@ -9,7 +9,7 @@ use portcullis_core::event::{Event, EventType};
 use portcullis_core::realm::Realm;
 
 use crate::brute_force::Outcome;
-use crate::events::now_ms;
+use crate::oauth::now_ms;
 use crate::rate_limit::RateLimited;
 use crate::state::AppState;
 

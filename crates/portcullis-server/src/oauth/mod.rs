@@ -14,10 +14,15 @@ use portcullis_types::paths;
 
 use crate::state::AppState;
 
-/// Current time in epoch seconds. The only clock read of the HTTP layer; the domain takes
-/// time as a parameter.
+/// Current time in epoch seconds. With [`now_ms`], the only clock reads of the HTTP layer;
+/// the domain takes time as a parameter.
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    now_ms() / 1000
+}
+
+/// Current time in epoch milliseconds (events, brute-force locks).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Routes under `/realms/{realm}`, plus RFC 8414's well-known location.
