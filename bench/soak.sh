@@ -41,7 +41,7 @@ trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME=admin PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD=admin \
-  "$BIN" serve --http-addr "127.0.0.1:$PORT" --data-dir "$DATA" > "$DATA/server.log" 2>&1 &
+  "$BIN" serve --http-addr "127.0.0.1:$PORT" --data-dir "$DATA" --metrics-enabled > "$DATA/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do
   [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready" || true) == 200 ]] && break
@@ -58,15 +58,18 @@ wrk.method = "POST"
 wrk.body = "grant_type=client_credentials&client_id=soak&client_secret=soak-secret"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
-echo "seconds,rss_kb" > "$OUT"
+# RSS, then its parts: anonymous (heap), file-backed (binary, libraries) and shared
+# memory (SQLite's WAL index), so that growth can be placed.
+rss_kb() { awk '/^(VmRSS|RssAnon|RssFile|RssShmem):/ {printf "%s%s", sep, $2; sep=","}' "/proc/$PID/status"; }
+queued() { curl -s "$BASE/metrics" | awk '/^portcullis_events_queued / {print $2; f=1} END {if (!f) print 0}'; }
+echo "seconds,rss_kb,anon_kb,file_kb,shmem_kb,events_queued" > "$OUT"
 say "load: $CONNECTIONS connections for ${DURATION}s; samples in $OUT"
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$DATA/post.lua" "$BASE/realms/soak/protocol/openid-connect/token" \
   > "$DATA/wrk.txt" 2>&1 &
 WRK=$!
 start=$(date +%s)
 while kill -0 "$WRK" 2>/dev/null; do
-  echo "$(( $(date +%s) - start )),$(rss_kb)" >> "$OUT"
+  echo "$(( $(date +%s) - start )),$(rss_kb),$(queued)" >> "$OUT"
   sleep 10
 done
 wait "$WRK" || die "wrk failed: $(cat "$DATA/wrk.txt")"

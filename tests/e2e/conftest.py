@@ -59,6 +59,18 @@ class Portcullis:
     def log(self) -> str:
         return "".join(self.stderr_lines)
 
+    def keycloak_admin(self):
+        """python-keycloak's admin client, signed in as the bootstrap admin of master."""
+        from keycloak import KeycloakAdmin
+
+        return KeycloakAdmin(
+            server_url=self.server_url,
+            username=self.admin_username,
+            password=self.admin_password,
+            realm_name="master",
+            user_realm_name="master",
+        )
+
 
 def _binary() -> Path:
     path = Path(os.environ.get("PORTCULLIS_BIN", str(DEFAULT_BIN)))

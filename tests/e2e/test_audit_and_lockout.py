@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from keycloak import KeycloakAdmin
 from oauthlib.oauth2 import BackendApplicationClient
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from requests_oauthlib import OAuth2Session
@@ -24,13 +23,7 @@ def _fetch(portcullis, secret: str) -> dict:
 
 def test_events_and_lockouts_with_python_keycloak(portcullis, monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # plain HTTP on loopback
-    admin = KeycloakAdmin(
-        server_url=portcullis.server_url,
-        username=portcullis.admin_username,
-        password=portcullis.admin_password,
-        realm_name="master",
-        user_realm_name="master",
-    )
+    admin = portcullis.keycloak_admin()
     admin.create_realm(payload={"realm": REALM, "enabled": True}, skip_exists=True)
     admin.change_current_realm(REALM)
     admin.set_events({"eventsEnabled": True, "adminEventsEnabled": True, "adminEventsDetailsEnabled": True})

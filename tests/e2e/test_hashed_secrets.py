@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import jwt
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
-from keycloak import KeycloakAdmin
 
 REALM = "hashed-e2e"
 CLIENT = "hashed-service"
@@ -14,13 +13,7 @@ MASK = "**********"
 
 
 def test_hashed_realm_with_python_keycloak_and_authlib(portcullis):
-    admin = KeycloakAdmin(
-        server_url=portcullis.server_url,
-        username=portcullis.admin_username,
-        password=portcullis.admin_password,
-        realm_name="master",
-        user_realm_name="master",
-    )
+    admin = portcullis.keycloak_admin()
     admin.create_realm(
         payload={"realm": REALM, "enabled": True, "attributes": {"clientSecretStorage": "hashed"}},
         skip_exists=True,

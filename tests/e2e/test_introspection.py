@@ -5,19 +5,13 @@ introspects a service's token, the service revokes it, and it is inactive from t
 from __future__ import annotations
 
 from authlib.integrations.requests_client import OAuth2Session
-from keycloak import KeycloakAdmin, KeycloakOpenID
+from keycloak import KeycloakOpenID
 
 REALM = "introspect-e2e"
 
 
 def test_introspect_and_revoke_with_python_keycloak_and_authlib(portcullis):
-    admin = KeycloakAdmin(
-        server_url=portcullis.server_url,
-        username=portcullis.admin_username,
-        password=portcullis.admin_password,
-        realm_name="master",
-        user_realm_name="master",
-    )
+    admin = portcullis.keycloak_admin()
     admin.create_realm(payload={"realm": REALM, "enabled": True}, skip_exists=True)
     admin.change_current_realm(REALM)
     for cid, secret in [("orders", "orders-secret"), ("gateway", "gateway-secret")]:

@@ -13,13 +13,7 @@ REALM = "delegated"
 
 
 def test_realm_admin_with_python_keycloak(portcullis):
-    master = KeycloakAdmin(
-        server_url=portcullis.server_url,
-        username=portcullis.admin_username,
-        password=portcullis.admin_password,
-        realm_name="master",
-        user_realm_name="master",
-    )
+    master = portcullis.keycloak_admin()
     master.create_realm(payload={"realm": REALM, "enabled": True}, skip_exists=True)
     master.create_realm(payload={"realm": "elsewhere", "enabled": True}, skip_exists=True)
     master.change_current_realm(REALM)

@@ -13,6 +13,79 @@ pub const ATTR_ACCESS_TOKEN_LIFESPAN: &str = "access.token.lifespan";
 /// for: absolute URIs separated by `##` (Keycloak's multi-value form). Absent: any.
 pub const ATTR_ALLOWED_RESOURCES: &str = "resource.allowlist";
 
+/// Client attribute choosing the algorithm its access tokens are signed with (Keycloak's
+/// name); absent: the realm's `defaultSignatureAlgorithm`.
+pub const ATTR_ACCESS_TOKEN_ALG: &str = "access.token.signed.response.alg";
+
+/// Client attribute pinning the one token endpoint authentication method the client may
+/// use (RFC 7591 `token_endpoint_auth_method` values); absent: every method of its
+/// `clientAuthenticatorType`.
+pub const ATTR_AUTH_METHOD: &str = "token.endpoint.auth.method";
+/// Client attribute pinning the JWS algorithm of its client assertions (Keycloak's name).
+pub const ATTR_AUTH_SIGNING_ALG: &str = "token.endpoint.auth.signing.alg";
+/// Client attributes of Keycloak's "Signed JWT" authenticator: the client's JWKS inline
+/// (`use.jwks.string` = `true`) or at a URL (`use.jwks.url`, `true` unless `false`).
+pub const ATTR_JWKS_STRING: &str = "jwks.string";
+/// See [`ATTR_JWKS_STRING`].
+pub const ATTR_USE_JWKS_STRING: &str = "use.jwks.string";
+/// See [`ATTR_JWKS_STRING`].
+pub const ATTR_JWKS_URL: &str = "jwks.url";
+/// See [`ATTR_JWKS_STRING`].
+pub const ATTR_USE_JWKS_URL: &str = "use.jwks.url";
+
+/// Keycloak's `clientAuthenticatorType` values and the methods each allows.
+pub const AUTHENTICATOR_TYPES: [(&str, &[AuthMethod]); 3] = [
+    ("client-secret", &[AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost]),
+    ("client-jwt", &[AuthMethod::PrivateKeyJwt]),
+    ("client-secret-jwt", &[AuthMethod::ClientSecretJwt]),
+];
+
+/// How a client authenticates at the token, introspection and revocation endpoints
+/// (RFC 7591 §2 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A public client: `client_id` only.
+    None,
+    /// HTTP Basic with the secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_secret` in the body.
+    ClientSecretPost,
+    /// A JWT signed with HMAC under the secret (RFC 7523).
+    ClientSecretJwt,
+    /// A JWT signed with a key of the client's JWKS (RFC 7523).
+    PrivateKeyJwt,
+}
+
+impl AuthMethod {
+    /// Every method a confidential client can use, as discovery lists them.
+    pub const CONFIDENTIAL: [AuthMethod; 4] =
+        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::PrivateKeyJwt, Self::ClientSecretJwt];
+
+    /// The RFC 7591 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Self> {
+        Self::CONFIDENTIAL.into_iter().chain([Self::None]).find(|m| m.as_str() == s)
+    }
+}
+
+/// Where a `client-jwt` client's public keys are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwksSource<'a> {
+    /// A JWKS document given inline.
+    Inline(&'a str),
+    /// A JWKS URL fetched (and cached) by the server.
+    Url(&'a str),
+}
+
 /// A client of a realm.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Client {
@@ -36,7 +109,8 @@ pub struct Client {
     pub enabled: bool,
     /// Keycloak console flag, kept for round-tripping.
     pub always_display_in_console: bool,
-    /// `client-secret` for now.
+    /// Keycloak's `client-secret`, `client-jwt` or `client-secret-jwt`: see
+    /// [`AUTHENTICATOR_TYPES`].
     pub client_authenticator_type: String,
     /// Secret of a confidential client. Stored sealed or hashed in its own column, never
     /// in the JSON body.
@@ -131,11 +205,49 @@ impl Client {
         if self.protocol != "openid-connect" {
             return Err(CoreError::Invalid(format!("protocol '{}' is not supported", self.protocol)));
         }
-        if self.client_authenticator_type != "client-secret" {
+        let Some((_, methods)) = AUTHENTICATOR_TYPES.iter().find(|(t, _)| *t == self.client_authenticator_type) else {
             return Err(CoreError::Invalid(format!(
-                "clientAuthenticatorType '{}' is not supported (supported: client-secret)",
+                "clientAuthenticatorType '{}' is not supported (supported: client-secret, client-jwt, client-secret-jwt)",
                 self.client_authenticator_type
             )));
+        };
+        if let Some(m) = self.attributes.get(ATTR_AUTH_METHOD).filter(|m| !m.is_empty()) {
+            match AuthMethod::from_name(m) {
+                Some(method) if methods.contains(&method) || (method == AuthMethod::None && self.public_client) => {}
+                _ => {
+                    return Err(CoreError::Invalid(format!(
+                        "{ATTR_AUTH_METHOD} '{m}' does not fit clientAuthenticatorType '{}' (allowed: {})",
+                        self.client_authenticator_type,
+                        methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                    )))
+                }
+            }
+        }
+        if let Some(JwksSource::Inline(jwks)) = self.jwks_source() {
+            crate::client_assertion::validate_jwks(jwks)
+                .map_err(|e| CoreError::Invalid(format!("{ATTR_JWKS_STRING}: {e}")))?;
+        }
+        if let Some(JwksSource::Url(url)) = self.jwks_source() {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(CoreError::Invalid(format!("{ATTR_JWKS_URL} must be an http(s) URL")));
+            }
+        }
+        if let Some(alg) = self.attributes.get(ATTR_ACCESS_TOKEN_ALG).filter(|a| !a.is_empty()) {
+            alg.parse::<crate::keys::Algorithm>().map_err(|_| {
+                CoreError::Invalid(format!(
+                    "{ATTR_ACCESS_TOKEN_ALG} '{alg}' is not supported (supported: {})",
+                    crate::keys::SUPPORTED_ALGORITHMS.join(", ")
+                ))
+            })?;
+        }
+        if let Some(alg) = self.attributes.get(ATTR_AUTH_SIGNING_ALG).filter(|a| !a.is_empty()) {
+            let known = crate::client_assertion::PRIVATE_KEY_ALGORITHMS
+                .iter()
+                .chain(crate::client_assertion::SECRET_ALGORITHMS.iter())
+                .any(|a| a == alg);
+            if !known {
+                return Err(CoreError::Invalid(format!("{ATTR_AUTH_SIGNING_ALG} '{alg}' is not supported")));
+            }
         }
         if let Some(bad) = self
             .allowed_resources()
@@ -181,6 +293,42 @@ impl Client {
     pub fn is_confidential(&self) -> bool {
         !self.public_client && !self.bearer_only
     }
+
+    /// Whether the client may authenticate with `method`: its `clientAuthenticatorType`
+    /// decides, narrowed by [`ATTR_AUTH_METHOD`].
+    pub fn accepts(&self, method: AuthMethod) -> bool {
+        if self.public_client {
+            return method == AuthMethod::None;
+        }
+        let by_type = AUTHENTICATOR_TYPES
+            .iter()
+            .find(|(t, _)| *t == self.client_authenticator_type)
+            .is_some_and(|(_, methods)| methods.contains(&method));
+        let pinned = self.attributes.get(ATTR_AUTH_METHOD).filter(|m| !m.is_empty());
+        by_type && pinned.is_none_or(|m| m == method.as_str())
+    }
+
+    /// Where the client's public keys are, for `private_key_jwt`.
+    pub fn jwks_source(&self) -> Option<JwksSource<'_>> {
+        let attr = |k: &str| self.attributes.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        if attr(ATTR_USE_JWKS_STRING) == Some("true") {
+            return attr(ATTR_JWKS_STRING).map(JwksSource::Inline);
+        }
+        if attr(ATTR_USE_JWKS_URL) != Some("false") {
+            return attr(ATTR_JWKS_URL).map(JwksSource::Url);
+        }
+        None
+    }
+
+    /// The algorithm the client's access tokens are signed with, when it chooses one.
+    pub fn access_token_algorithm(&self) -> Option<crate::keys::Algorithm> {
+        self.attributes.get(ATTR_ACCESS_TOKEN_ALG).and_then(|a| crate::keys::Algorithm::from_jws(a))
+    }
+
+    /// The JWS algorithm the client's assertions must use, when it pins one.
+    pub fn assertion_algorithm(&self) -> Option<&str> {
+        self.attributes.get(ATTR_AUTH_SIGNING_ALG).map(String::as_str).filter(|a| !a.is_empty())
+    }
 }
 
 /// Client ids appear in tokens, URLs and Basic headers; refuse control characters.
@@ -192,6 +340,17 @@ pub fn validate_client_id(client_id: &str) -> CoreResult<()> {
 }
 
 impl Client {
+    /// Refuses a disabled or bearer-only client, whatever credential it shows.
+    pub fn check_usable(&self) -> Result<(), crate::OAuthError> {
+        if !self.enabled {
+            return Err(crate::OAuthError::invalid_client("Invalid client or Invalid client credentials"));
+        }
+        if self.bearer_only {
+            return Err(crate::OAuthError::invalid_client("Bearer-only client not allowed to obtain tokens"));
+        }
+        Ok(())
+    }
+
     /// Authenticates the client with a presented secret (RFC 6749 §2.3.1). Every failure
     /// answers the same so that responses do not reveal which part was wrong.
     pub fn authenticate<'a>(
@@ -200,12 +359,7 @@ impl Client {
         hasher: &SecretHasher,
     ) -> Result<Authenticated<'a>, crate::OAuthError> {
         let invalid = || crate::OAuthError::invalid_client("Invalid client or Invalid client credentials");
-        if !self.enabled {
-            return Err(invalid());
-        }
-        if self.bearer_only {
-            return Err(crate::OAuthError::invalid_client("Bearer-only client not allowed to obtain tokens"));
-        }
+        self.check_usable()?;
         if self.public_client {
             return Ok(Authenticated::Yes);
         }

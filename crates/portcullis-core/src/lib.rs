@@ -5,6 +5,7 @@
 pub mod admin_access;
 pub mod brute_force;
 pub mod client;
+pub mod client_assertion;
 pub mod context;
 pub mod defaults;
 pub mod error;

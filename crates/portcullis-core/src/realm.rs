@@ -70,7 +70,7 @@ impl Realm {
         Ok(())
     }
 
-    /// The JWS algorithm of new tokens; `Invalid` unless RS256, ES256 or EdDSA.
+    /// The JWS algorithm of new tokens; `Invalid` unless RS256, PS256, ES256 or EdDSA.
     pub fn signature_algorithm(&self) -> CoreResult<crate::keys::Algorithm> {
         self.default_signature_algorithm.parse()
     }
@@ -98,12 +98,12 @@ mod tests {
     fn signature_algorithms() {
         let mut r = Realm::new("r").unwrap();
         assert_eq!(r.default_signature_algorithm, "RS256");
-        for alg in ["RS256", "ES256", "EdDSA"] {
+        for alg in ["RS256", "PS256", "ES256", "EdDSA"] {
             r.default_signature_algorithm = alg.into();
             assert!(r.validate().is_ok(), "{alg}");
             assert_eq!(r.signature_algorithm().unwrap().as_str(), alg);
         }
-        for alg in ["HS256", "none", "es256", "PS256", ""] {
+        for alg in ["HS256", "none", "es256", "PS384", ""] {
             r.default_signature_algorithm = alg.into();
             assert!(matches!(r.validate(), Err(CoreError::Invalid(_))), "{alg}");
         }

@@ -204,7 +204,8 @@ pub trait LoginFailureStore: Send + Sync {
     ) -> CoreResult<u64>;
 }
 
-/// The revocation list (RFC 7009), one home for every instance.
+/// The revocation list (RFC 7009) and the client assertion replay store (RFC 7523), one
+/// home for every instance.
 #[async_trait]
 pub trait RevocationStore: Send + Sync {
     /// Puts a token's `jti` on the list until `expires_at` (epoch seconds); idempotent.
@@ -213,6 +214,17 @@ pub trait RevocationStore: Send + Sync {
     async fn is_revoked(&self, realm_id: &str, jti: &str) -> CoreResult<bool>;
     /// Drops entries whose token has expired anyway; returns how many.
     async fn prune_revoked(&self, now: i64) -> CoreResult<u64>;
+    /// Records a client assertion's `jti` (RFC 7523 §3 item 7) until `expires_at`; `false`
+    /// when the client already used it, atomically across instances.
+    async fn use_client_assertion(
+        &self,
+        realm_id: &str,
+        client_id: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> CoreResult<bool>;
+    /// Drops recorded assertions that have expired; returns how many.
+    async fn prune_client_assertions(&self, now: i64) -> CoreResult<u64>;
 }
 
 /// Stored audit events.

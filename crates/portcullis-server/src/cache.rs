@@ -28,8 +28,10 @@ use portcullis_types::jwks::{Jwk, JwkSet};
 pub struct RealmEntry {
     /// Settings.
     pub realm: Realm,
-    /// Signs new tokens.
+    /// Signs new tokens: the newest active key of the realm's algorithm.
     pub signer: Arc<Signer>,
+    /// The newest active key of each other algorithm, for clients that choose one.
+    other_signers: Vec<Arc<Signer>>,
     /// Every key that verifies (`kid`, parsed signer), active first.
     pub verifiers: Vec<Arc<Signer>>,
     /// The JWKS document, serialized once.
@@ -40,6 +42,16 @@ pub struct RealmEntry {
 }
 
 impl RealmEntry {
+    /// The key that signs `client`'s tokens: of the algorithm it chooses
+    /// (`access.token.signed.response.alg`), else of the realm's.
+    pub fn signer_for(&self, client: &portcullis_core::client::Client) -> &Arc<Signer> {
+        client
+            .access_token_algorithm()
+            .filter(|alg| *alg != self.signer.algorithm())
+            .and_then(|alg| self.other_signers.iter().find(|s| s.algorithm() == alg))
+            .unwrap_or(&self.signer)
+    }
+
     /// The public keys for [`portcullis_core::keys::verify`], each bound to its algorithm.
     pub fn verify_keys(&self) -> Vec<VerifyKey<'_>> {
         self.verifiers.iter().map(|s| s.verify_key()).collect()
@@ -177,10 +189,20 @@ fn build_entry(realm: Realm, keys: &[StoredKey]) -> CoreResult<RealmEntry> {
         })
         .and_then(|i| verifiers.get(i).cloned())
         .ok_or_else(|| CoreError::Storage(format!("realm {} has no active signing key", realm.name)))?;
+    let mut other_signers: Vec<Arc<Signer>> = Vec::new();
+    for (k, s) in keys.iter().zip(&verifiers) {
+        if k.active
+            && s.algorithm() != signer.algorithm()
+            && !other_signers.iter().any(|o| o.algorithm() == s.algorithm())
+        {
+            other_signers.push(s.clone());
+        }
+    }
     let jwks_json = jwks_json(&verifiers)?;
     Ok(RealmEntry {
         realm,
         signer,
+        other_signers,
         verifiers,
         jwks_json,
         clients: RwLock::default(),

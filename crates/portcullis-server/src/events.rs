@@ -6,7 +6,8 @@
 //! `--log-format json` turns into JSON.
 //!
 //! When the queue is full (the database is down or slower than the event rate), events
-//! are still logged but not stored, and `portcullis_events_dropped_total` counts them.
+//! are still logged but not stored, and `portcullis_events_dropped_total` counts them;
+//! `portcullis_events_queued` is the queue's depth after each batch.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -146,6 +147,7 @@ async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Msg>) {
             }
         }
         write(store.as_ref(), &mut events, &mut admin).await;
+        metrics::gauge!("portcullis_events_queued").set(rx.len() as f64);
         for w in waiting.drain(..) {
             let _ = w.send(());
         }
@@ -193,7 +195,8 @@ async fn write(store: &dyn Store, events: &mut Vec<Event>, admin: &mut Vec<Admin
 }
 
 /// Deletes events past their realm's `eventsExpiration` / `adminEventsExpiration`, and
-/// revocation list entries of tokens that have expired anyway, and retired signing keys.
+/// revocation list entries of tokens that have expired anyway, used client assertions
+/// past their expiry, and retired signing keys.
 async fn prune_loop(store: Arc<dyn Store>) {
     let mut tick = tokio::time::interval(PRUNE_EVERY);
     loop {
@@ -222,6 +225,10 @@ pub async fn prune_once(store: &dyn Store, now_ms: i64) -> portcullis_core::erro
     let pruned = store.prune_revoked(now_ms / 1000).await?;
     if pruned > 0 {
         tracing::info!(pruned, "revocation list entries of expired tokens deleted");
+    }
+    let used = store.prune_client_assertions(now_ms / 1000).await?;
+    if used > 0 {
+        tracing::info!(used, "replay store entries of expired client assertions deleted");
     }
     let retired = store.delete_retired_keys(now_ms / 1000).await?;
     if retired > 0 {

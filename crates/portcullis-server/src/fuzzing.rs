@@ -79,6 +79,10 @@ pub fn token_form(data: &[u8]) {
                 // RFC 6749 §2.3: one authentication method only, and one client.
                 assert!(form.get("client_secret").is_none(), "Basic and client_secret both accepted");
                 assert!(form.get("client_id").is_none_or(|c| c == p.client_id), "client_id differs from Basic");
+            } else if let Some(assertion) = &p.assertion {
+                assert_eq!(form.get("client_assertion"), Some(assertion.as_str()));
+                assert!(form.get("client_secret").is_none(), "assertion and client_secret both accepted");
+                assert!(form.get("client_id").is_none_or(|c| c == p.client_id), "client_id differs from assertion");
             } else {
                 assert_eq!(form.get("client_id"), Some(p.client_id.as_str()));
                 assert_eq!(form.get("client_secret"), p.secret.as_deref());

@@ -5,6 +5,7 @@ mod admin_api;
 mod bootstrap;
 pub mod brute_force;
 mod cache;
+mod client_keys;
 pub mod config;
 mod error;
 pub mod events;

@@ -5,6 +5,7 @@ use portcullis_core::store::Store;
 
 use crate::brute_force::BruteForce;
 use crate::cache::Cache;
+use crate::client_keys::ClientKeys;
 use crate::config::ServerConfig;
 use crate::events::EventSink;
 use crate::rate_limit::Limiter;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub brute_force: Arc<BruteForce>,
     /// Audit event queue.
     pub events: Arc<EventSink>,
+    /// Clients' JWKS fetched from their `jwks.url`.
+    pub client_keys: Arc<ClientKeys>,
     /// Configuration.
     pub config: Arc<ServerConfig>,
 }
@@ -42,6 +45,7 @@ impl AppState {
             admin_limit: Limiter::per_second(config.admin_rate_limit),
             brute_force: Arc::new(BruteForce::default()),
             events: EventSink::start(store.clone()),
+            client_keys: Arc::new(ClientKeys::new()),
             store,
             config: Arc::new(config),
         }

@@ -155,14 +155,16 @@ impl EventStore for SqlStore {
     async fn insert_events(&self, events: &[Event], admin_events: &[AdminEvent]) -> CoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Multi-row INSERTs: one statement per chunk, not per event, so that the writer
-        // keeps up with thousands of token requests a second.
+        // keeps up with thousands of token requests a second. Only the full-size statement
+        // is kept prepared: every other row count is a different SQL text, which would
+        // fill each pooled connection's statement cache with one-off variants.
         for chunk in events.chunks(ROWS_PER_INSERT) {
             let sql = multi_row_insert(
                 "INSERT INTO events (id, time, realm_id, type, client_id, user_id, ip_address, error, details) VALUES ",
                 9,
                 chunk.len(),
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
             for e in chunk {
                 q = q
                     .bind(&e.id)
@@ -184,7 +186,7 @@ impl EventStore for SqlStore {
                 12,
                 chunk.len(),
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
             for e in chunk {
                 q = q
                     .bind(&e.id)

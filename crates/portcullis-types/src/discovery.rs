@@ -23,6 +23,12 @@ pub struct ProviderMetadata {
     pub grant_types_supported: Vec<String>,
     /// Client authentication methods at the token endpoint.
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// JWS algorithms of client assertions (`private_key_jwt`, `client_secret_jwt`).
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    /// The same for the introspection endpoint.
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    /// The same for the revocation endpoint.
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<String>,
     /// Scopes a client may be given in this realm.
     pub scopes_supported: Vec<String>,
     /// Response types; empty as no authorization endpoint exists yet.

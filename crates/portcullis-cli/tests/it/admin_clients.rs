@@ -193,7 +193,7 @@ fn update_is_partial() {
 
     // Invalid updates are refused and change nothing.
     assert_error(admin.put(&path, &json!({"clientId": ""})), 400);
-    assert_error(admin.put(&path, &json!({"clientAuthenticatorType": "client-jwt"})), 400);
+    assert_error(admin.put(&path, &json!({"clientAuthenticatorType": "client-x509"})), 400);
     assert_eq!(admin.get_json(&path), rep2);
 }
 

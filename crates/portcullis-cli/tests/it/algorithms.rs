@@ -1,6 +1,7 @@
-//! Per-realm signing algorithms (Keycloak's `defaultSignatureAlgorithm`): RS256, ES256 and
-//! EdDSA tokens verified by a third-party JWT library against the realm's JWKS; switching
-//! algorithms keeps earlier tokens valid; anything else is refused.
+//! Signing algorithms per realm (Keycloak's `defaultSignatureAlgorithm`) and per client
+//! (`access.token.signed.response.alg`): RS256, PS256, ES256 and EdDSA tokens verified by a
+//! third-party JWT library against the realm's JWKS; switching algorithms keeps earlier
+//! tokens valid; anything else is refused.
 
 use base64::Engine as _;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
@@ -27,10 +28,11 @@ fn verify(server: &Server, realm: &str, token: &str) -> (String, String, Value) 
     let s = |m: &str| jwk[m].as_str().unwrap_or_else(|| panic!("JWK member {m} missing: {jwk}"));
     assert_eq!(jwk["use"], "sig");
     let (alg, key) = match jwk["alg"].as_str().unwrap() {
-        "RS256" => {
+        rsa @ ("RS256" | "PS256") => {
             assert_eq!(jwk["kty"], "RSA", "{jwk}");
             assert!(jwk.get("crv").is_none() && jwk.get("x").is_none(), "{jwk}");
-            (Algorithm::RS256, DecodingKey::from_rsa_components(s("n"), s("e")).unwrap())
+            let alg = if rsa == "RS256" { Algorithm::RS256 } else { Algorithm::PS256 };
+            (alg, DecodingKey::from_rsa_components(s("n"), s("e")).unwrap())
         }
         "ES256" => {
             assert_eq!((s("kty"), s("crv")), ("EC", "P-256"), "{jwk}");
@@ -91,6 +93,48 @@ fn es256_realm_issues_es256_tokens_that_verify_against_jwks() {
 }
 
 #[test]
+fn ps256_realm_issues_ps256_tokens_that_verify_against_jwks() {
+    realm_created_with("PS256");
+}
+
+#[test]
+fn a_client_chooses_its_token_algorithm_and_rotation_keeps_it() {
+    let server = Server::start();
+    let admin = server.admin();
+    realm_with_client(&admin, "r", None);
+    let id = admin.create(
+        "/admin/realms/r/clients",
+        &json!({"clientId": "ec", "secret": "ec-secret", "serviceAccountsEnabled": true,
+                "attributes": {"access.token.signed.response.alg": "ES256"}}),
+    );
+    let (status, body) = client_credentials(&server, "r", "ec", "ec-secret", &[]);
+    assert_eq!(status, 200, "{body}");
+    let (alg, ec_kid, claims) = verify(&server, "r", body["access_token"].as_str().unwrap());
+    assert_eq!((alg.as_str(), claims["azp"].as_str()), ("ES256", Some("ec")));
+    // Other clients keep the realm's algorithm.
+    assert_eq!(verify(&server, "r", &token(&server, "r")).0, "RS256");
+
+    // A rotation renews the key of every algorithm in use.
+    assert_eq!(admin.post("/admin/realms/r/keys/rotate", &json!({})).status(), 200);
+    let (status, body) = client_credentials(&server, "r", "ec", "ec-secret", &[]);
+    assert_eq!(status, 200, "{body}");
+    let (alg, kid, _) = verify(&server, "r", body["access_token"].as_str().unwrap());
+    assert_eq!(alg, "ES256");
+    assert_ne!(kid, ec_kid, "the ES256 key was rotated too");
+
+    // Switching the client to PS256 creates that key; unknown algorithms are refused.
+    let mut rep = admin.get_json(&format!("/admin/realms/r/clients/{id}"));
+    rep["attributes"]["access.token.signed.response.alg"] = json!("PS256");
+    assert_eq!(admin.put(&format!("/admin/realms/r/clients/{id}"), &rep).status(), 204);
+    let (_, body) = client_credentials(&server, "r", "ec", "ec-secret", &[]);
+    assert_eq!(verify(&server, "r", body["access_token"].as_str().unwrap()).0, "PS256");
+    for bad in ["HS256", "none", "RS512"] {
+        rep["attributes"]["access.token.signed.response.alg"] = json!(bad);
+        assert_eq!(admin.put(&format!("/admin/realms/r/clients/{id}"), &rep).status(), 400, "{bad}");
+    }
+}
+
+#[test]
 fn eddsa_realm_issues_eddsa_tokens_that_verify_against_jwks() {
     realm_created_with("EdDSA");
 }
@@ -129,7 +173,7 @@ fn switching_rs256_realm_to_es256_keeps_earlier_tokens_valid() {
 fn unsupported_algorithms_get_400() {
     let server = Server::start();
     let admin = server.admin();
-    for alg in ["HS256", "none", "es256", "PS256"] {
+    for alg in ["HS256", "none", "es256", "PS384"] {
         let r = admin.post("/admin/realms", &json!({"realm": "bad", "defaultSignatureAlgorithm": alg}));
         assert_eq!(r.status(), 400, "create with {alg}");
         assert_eq!(admin.get("/admin/realms/bad").status(), 404, "no realm created with {alg}");

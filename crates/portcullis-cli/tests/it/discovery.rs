@@ -33,7 +33,10 @@ fn openid_configuration_matches_tokens_and_its_endpoints_work() {
     assert_eq!(d["issuer"], claims(token)["iss"]);
     assert_eq!(d["issuer"], server.url("/realms/disc"));
     assert_eq!(d["grant_types_supported"], json!(["client_credentials", "password"]));
-    assert_eq!(d["token_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post"]));
+    let methods = json!(["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"]);
+    assert_eq!(d["token_endpoint_auth_methods_supported"], methods);
+    assert_eq!(d["introspection_endpoint_auth_methods_supported"], methods);
+    assert_eq!(d["revocation_endpoint_auth_methods_supported"], methods);
     assert_eq!(d["subject_types_supported"], json!(["public"]));
     assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
     let scopes: Vec<&str> = d["scopes_supported"].as_array().unwrap().iter().filter_map(Value::as_str).collect();

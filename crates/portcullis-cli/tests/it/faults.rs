@@ -17,7 +17,7 @@ fn kill_9_during_admin_writes_loses_no_acknowledged_write() {
     admin.create_realm("crash");
     let (url, token) = (server.url("/admin/realms/crash/clients"), admin.token.clone());
     let writer = std::thread::spawn(move || {
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let http = crate::harness::http_client(Duration::from_secs(5));
         let mut acknowledged = Vec::new();
         for i in 0.. {
             let body =

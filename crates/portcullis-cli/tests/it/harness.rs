@@ -159,7 +159,7 @@ impl Server {
             }
         };
         let base = format!("{addr}{}", opts.relative_path.unwrap_or_default());
-        let http = Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
+        let http = http_client(Duration::from_secs(30));
         Server { child: Some(child), base, data_dir, database, _temp: temp, log, http }
     }
 
@@ -290,6 +290,13 @@ impl Admin<'_> {
             &json!({"clientId": client_id, "secret": secret, "serviceAccountsEnabled": true, "publicClient": false}),
         )
     }
+}
+
+/// A blocking HTTP client. reqwest takes rustls's process-wide crypto provider (the
+/// server's JWKS fetcher chose rustls without a built-in one), so install aws-lc first.
+pub fn http_client(timeout: Duration) -> Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    Client::builder().timeout(timeout).build().expect("http client")
 }
 
 /// The `kid` in the header of a token response's access token.

@@ -183,5 +183,8 @@ fn a_client_revokes_its_own_tokens_only() {
         .unwrap();
     assert!(doc["introspection_endpoint"].as_str().unwrap().ends_with(&format!("/realms/ins{INTROSPECT}")));
     assert!(doc["revocation_endpoint"].as_str().unwrap().ends_with(&format!("/realms/ins{REVOKE}")));
-    assert_eq!(doc["revocation_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post"]));
+    assert_eq!(
+        doc["revocation_endpoint_auth_methods_supported"],
+        json!(["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"])
+    );
 }

@@ -326,3 +326,50 @@ fn a_key_rotated_through_one_instance_signs_on_the_other_within_a_second() {
     let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert!(kids.contains(&old.as_str()) && kids.contains(&new.as_str()), "{kids:?}");
 }
+
+#[test]
+fn a_client_assertion_used_on_one_instance_is_refused_on_the_other() {
+    use crate::client_jwt::{jti, now, Key, JWT_BEARER};
+    let db = database();
+    // Behind one public URL, as behind a load balancer: the assertion's audience is it.
+    let public = "http://portcullis.test";
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let opts = Opts {
+                database: Some(db.clone()),
+                extra_args: vec!["--public-url".into(), public.into()],
+                ..Default::default()
+            };
+            std::thread::spawn(move || Server::start_with(opts))
+        })
+        .collect();
+    let servers: Vec<Server> = handles.into_iter().map(|h| h.join().expect("instance started")).collect();
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create_realm("shared");
+    let key = Key::new("k");
+    admin.create(
+        "/admin/realms/shared/clients",
+        &json!({"clientId": "signer", "serviceAccountsEnabled": true, "clientAuthenticatorType": "client-jwt",
+                "attributes": {"use.jwks.string": "true", "jwks.string": key.jwks()}}),
+    );
+    let assertion = key.sign(&json!({"iss": "signer", "sub": "signer",
+        "aud": format!("{public}/realms/shared/protocol/openid-connect/token"),
+        "exp": now() + 60, "jti": jti()}));
+    let token = |s: &Server| {
+        s.http
+            .post(s.token_url("shared"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &assertion),
+            ])
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(token(a), 200);
+    assert_eq!(token(b), 401, "the jti store is shared");
+    assert_eq!(token(a), 401);
+}

@@ -1,6 +1,6 @@
 //! Realm signing keys and compact JWS (RFC 7515) signing and verification for RS256
-//! (RSA-2048, PKCS#1 v1.5), ES256 (ECDSA P-256, RFC 7518 §3.4) and EdDSA (Ed25519,
-//! RFC 8037).
+//! (RSA-2048, PKCS#1 v1.5), PS256 (RSA-2048, PSS, RFC 7518 §3.5), ES256 (ECDSA P-256,
+//! RFC 7518 §3.4) and EdDSA (Ed25519, RFC 8037).
 //!
 //! The key pair is parsed once and kept in memory, with the JWS header already encoded:
 //! re-parsing a private key per token (what generic JWT crates do) would cost a good share
@@ -22,12 +22,14 @@ use crate::error::{CoreError, CoreResult};
 
 /// RSASSA-PKCS1-v1_5 with SHA-256 (RSA-2048 keys); the default.
 pub const RS256: &str = "RS256";
+/// RSASSA-PSS with SHA-256 and MGF1 (RSA-2048 keys).
+pub const PS256: &str = "PS256";
 /// ECDSA P-256 with SHA-256, signature as fixed-width `r || s`.
 pub const ES256: &str = "ES256";
 /// EdDSA with Ed25519 (RFC 8037).
 pub const EDDSA: &str = "EdDSA";
 /// The JWS algorithms a realm may sign with.
-pub const SUPPORTED_ALGORITHMS: [&str; 3] = [RS256, ES256, EDDSA];
+pub const SUPPORTED_ALGORITHMS: [&str; 4] = [RS256, PS256, ES256, EDDSA];
 
 /// A JWS signature algorithm of realm keys. Never `none`, never HMAC: tokens are verified
 /// with public keys only.
@@ -35,6 +37,8 @@ pub const SUPPORTED_ALGORITHMS: [&str; 3] = [RS256, ES256, EDDSA];
 pub enum Algorithm {
     /// RS256, RSA-2048.
     Rs256,
+    /// PS256, RSA-2048.
+    Ps256,
     /// ES256, P-256.
     Es256,
     /// EdDSA, Ed25519.
@@ -46,6 +50,7 @@ impl Algorithm {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Rs256 => RS256,
+            Self::Ps256 => PS256,
             Self::Es256 => ES256,
             Self::EdDsa => EDDSA,
         }
@@ -55,6 +60,7 @@ impl Algorithm {
     pub fn from_jws(alg: &str) -> Option<Self> {
         match alg {
             RS256 => Some(Self::Rs256),
+            PS256 => Some(Self::Ps256),
             ES256 => Some(Self::Es256),
             EDDSA => Some(Self::EdDsa),
             _ => None,
@@ -64,6 +70,7 @@ impl Algorithm {
     fn verification(self) -> &'static dyn VerificationAlgorithm {
         match self {
             Self::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Self::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
             Self::Es256 => &signature::ECDSA_P256_SHA256_FIXED,
             Self::EdDsa => &signature::ED25519,
         }
@@ -72,7 +79,7 @@ impl Algorithm {
     /// Length of the base64url signature.
     fn signature_b64_len(self) -> usize {
         match self {
-            Self::Rs256 => 342,
+            Self::Rs256 | Self::Ps256 => 342,
             Self::Es256 | Self::EdDsa => 86,
         }
     }
@@ -188,7 +195,7 @@ fn crypto<E: std::fmt::Display>(e: E) -> CoreError {
 impl Pair {
     fn parse(alg: Algorithm, pkcs8: &[u8]) -> CoreResult<Self> {
         Ok(match alg {
-            Algorithm::Rs256 => Self::Rsa(RsaKeyPair::from_pkcs8(pkcs8).map_err(crypto)?),
+            Algorithm::Rs256 | Algorithm::Ps256 => Self::Rsa(RsaKeyPair::from_pkcs8(pkcs8).map_err(crypto)?),
             Algorithm::Es256 => {
                 Self::Ec(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(crypto)?)
             }
@@ -239,12 +246,12 @@ impl Pair {
     }
 }
 
-/// Generates a new key for a realm: RSA-2048 for RS256, P-256 for ES256, Ed25519 for
-/// EdDSA; `Invalid` for any other algorithm.
+/// Generates a new key for a realm: RSA-2048 for RS256 and PS256, P-256 for ES256,
+/// Ed25519 for EdDSA; `Invalid` for any other algorithm.
 pub fn generate_key(realm_id: &str, algorithm: &str, now: i64) -> CoreResult<StoredKey> {
     let alg: Algorithm = algorithm.parse()?;
     let pkcs8 = match alg {
-        Algorithm::Rs256 => {
+        Algorithm::Rs256 | Algorithm::Ps256 => {
             RsaKeyPair::generate(KeySize::Rsa2048).map_err(crypto)?.as_der().map_err(crypto)?.as_ref().to_vec()
         }
         Algorithm::Es256 => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
@@ -290,7 +297,7 @@ pub struct VerifyKey<'a> {
     pub kid: &'a str,
     /// The only `alg` accepted for this key.
     pub algorithm: Algorithm,
-    /// PKCS#1 RSAPublicKey DER (RS256), uncompressed point (ES256) or raw key (EdDSA).
+    /// PKCS#1 RSAPublicKey DER (RS256, PS256), uncompressed point (ES256) or raw key (EdDSA).
     pub public: &'a [u8],
 }
 
@@ -346,7 +353,12 @@ impl Signer {
             Pair::Rsa(pair) => {
                 let mut sig = [0u8; 1024];
                 let sig = sig.get_mut(..pair.public_modulus_len()).ok_or_else(|| crypto("RSA key too large"))?;
-                pair.sign(&signature::RSA_PKCS1_SHA256, &self.rng, jwt.as_bytes(), sig).map_err(crypto)?;
+                let padding: &'static dyn signature::RsaEncoding = if self.alg == Algorithm::Ps256 {
+                    &signature::RSA_PSS_SHA256
+                } else {
+                    &signature::RSA_PKCS1_SHA256
+                };
+                pair.sign(padding, &self.rng, jwt.as_bytes(), sig).map_err(crypto)?;
                 jwt.push('.');
                 B64.encode_string(sig, &mut jwt);
             }

@@ -63,6 +63,24 @@ fn rs256_sign_verify_roundtrip_and_tamper() {
 }
 
 #[test]
+fn ps256_sign_verify_roundtrip_and_tamper() {
+    roundtrip_and_tamper(PS256, 256);
+}
+
+#[test]
+fn rsa_keys_are_bound_to_their_padding() {
+    let (_, pss) = signer(PS256);
+    let (_, pkcs1) = signer(RS256);
+    let keys = [pss.verify_key(), pkcs1.verify_key()];
+    // A PKCS#1 v1.5 signature presented as RS256 under the PSS key's kid, and the reverse.
+    let confused = forge(&pkcs1, &serde_json::json!({"alg": RS256, "kid": pss.kid()}));
+    assert_eq!(verify::<serde_json::Value>(&confused, &keys), Err(VerifyError::Algorithm));
+    let confused = forge(&pss, &serde_json::json!({"alg": PS256, "kid": pkcs1.kid()}));
+    assert_eq!(verify::<serde_json::Value>(&confused, &keys), Err(VerifyError::Algorithm));
+    assert_eq!(pss.jwk().kty, "RSA");
+}
+
+#[test]
 fn es256_sign_verify_roundtrip_and_tamper() {
     roundtrip_and_tamper(ES256, 64);
 }
@@ -96,7 +114,7 @@ fn header_alg_must_match_the_key() {
 
 #[test]
 fn kid_is_the_thumbprint_and_stable_across_parse() {
-    for (alg, kty) in [(RS256, "RSA"), (ES256, "EC"), (EDDSA, "OKP")] {
+    for (alg, kty) in [(RS256, "RSA"), (PS256, "RSA"), (ES256, "EC"), (EDDSA, "OKP")] {
         let (stored, signer) = signer(alg);
         assert_eq!(signer.jwk().thumbprint(), stored.kid, "{alg}");
         assert_eq!(signer.jwk().kty, kty);

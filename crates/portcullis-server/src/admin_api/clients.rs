@@ -101,6 +101,9 @@ pub async fn create(
     let chosen = rep.secret.clone();
     apply_client(rep, &mut c);
     c.validate()?;
+    if let Some(alg) = c.access_token_algorithm() {
+        super::realms::ensure_key(&state, &r, alg).await?;
+    }
     let one_time = client_secret::assign(&state, &r, &mut c, chosen).await?;
     let scopes = match (wanted_default, wanted_optional) {
         (None, None) => state.store.realm_default_scopes(&r.id).await?,
@@ -159,6 +162,9 @@ pub async fn update(
     let chosen = rep.secret.clone();
     apply_client(rep, &mut c);
     c.validate()?;
+    if let Some(alg) = c.access_token_algorithm() {
+        super::realms::ensure_key(&state, &r, alg).await?;
+    }
     // A secret generated here (a client turned confidential in a hashed realm) is readable
     // nowhere: regenerating it is how the admin gets to see one.
     client_secret::assign(&state, &r, &mut c, chosen).await?;

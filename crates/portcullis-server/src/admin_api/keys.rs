@@ -35,7 +35,7 @@ async fn metadata(state: &AppState, realm_id: &str) -> ApiResult<Value> {
             active.entry(k.algorithm.clone()).or_insert_with(|| json!(k.kid));
         }
         let kty = match k.algorithm.parse::<Algorithm>() {
-            Ok(Algorithm::Rs256) => "RSA",
+            Ok(Algorithm::Rs256 | Algorithm::Ps256) => "RSA",
             Ok(Algorithm::Es256) => "EC",
             _ => "OKP",
         };

@@ -104,7 +104,12 @@ pub async fn delete(_: Admin, State(state): State<AppState>, Path(name): Path<St
 /// verifying. Runs before the realm is saved, so no load sees the new algorithm without
 /// its key.
 async fn ensure_signing_key(state: &AppState, realm: &Realm) -> ApiResult<()> {
-    let alg = realm.signature_algorithm()?;
+    ensure_key(state, realm, realm.signature_algorithm()?).await
+}
+
+/// Gives `realm` an active key of `alg` if it has none (for the realm's algorithm, or a
+/// client's `access.token.signed.response.alg`).
+pub(super) async fn ensure_key(state: &AppState, realm: &Realm, alg: keys::Algorithm) -> ApiResult<()> {
     let keys = state.store.signing_keys(&realm.id).await?;
     if keys.iter().any(|k| k.active && k.algorithm == alg.as_str()) {
         return Ok(());

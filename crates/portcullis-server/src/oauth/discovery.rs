@@ -3,6 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use portcullis_core::client::AuthMethod;
+use portcullis_core::client_assertion::{PRIVATE_KEY_ALGORITHMS, SECRET_ALGORITHMS};
 use portcullis_types::discovery::ProviderMetadata;
 use portcullis_types::paths;
 
@@ -35,9 +37,6 @@ pub fn rfc8414_route(relative_path: &str) -> String {
     format!("/.well-known/oauth-authorization-server{relative_path}/realms/{{realm}}")
 }
 
-/// Client authentication methods of the token, introspection and revocation endpoints.
-const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
-
 async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<ProviderMetadata, ApiError> {
     let entry = state.cache.realm(state.store.as_ref(), realm).await?.ok_or_else(|| ApiError::not_found("realm"))?;
     let base = base_url(state, headers).ok_or_else(|| ApiError::BadRequest("missing or invalid Host header".into()))?;
@@ -45,16 +44,23 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
     let mut scopes: Vec<String> = vec!["openid".into()];
     scopes.extend(state.store.list_scopes(&entry.realm.id).await?.into_iter().map(|s| s.name));
     let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    // Client authentication at the token, introspection and revocation endpoints.
+    let methods: Vec<String> = AuthMethod::CONFIDENTIAL.iter().map(|m| m.as_str().to_owned()).collect();
+    let assertion_algs: Vec<String> =
+        PRIVATE_KEY_ALGORITHMS.iter().chain(SECRET_ALGORITHMS.iter()).map(|a| (*a).to_owned()).collect();
     Ok(ProviderMetadata {
         token_endpoint: format!("{issuer}{}", paths::TOKEN),
         jwks_uri: format!("{issuer}{}", paths::CERTS),
         introspection_endpoint: format!("{issuer}{}", paths::INTROSPECT),
-        introspection_endpoint_auth_methods_supported: strings(AUTH_METHODS),
+        introspection_endpoint_auth_methods_supported: methods.clone(),
+        introspection_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
         revocation_endpoint: format!("{issuer}{}", paths::REVOKE),
-        revocation_endpoint_auth_methods_supported: strings(AUTH_METHODS),
+        revocation_endpoint_auth_methods_supported: methods.clone(),
+        revocation_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
         issuer,
         grant_types_supported: strings(&["client_credentials", "password"]),
-        token_endpoint_auth_methods_supported: strings(AUTH_METHODS),
+        token_endpoint_auth_methods_supported: methods,
+        token_endpoint_auth_signing_alg_values_supported: assertion_algs,
         scopes_supported: scopes,
         // No authorization endpoint exists yet, so no response type is supported.
         response_types_supported: Vec::new(),

@@ -86,7 +86,7 @@ async fn issue(
             (issued, scope, "password")
         }
     };
-    let access_token = entry.signer.sign(&issued.claims)?;
+    let access_token = entry.signer_for(&ctx.client).sign(&issued.claims)?;
     crate::metrics::token_issued(state, realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
     Ok(token_response(&entry, access_token, issued.expires_in, scope))
