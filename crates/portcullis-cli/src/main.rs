@@ -6,12 +6,6 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc for Rust and, through `override`, for SQLite's C allocations too: glibc's
-/// per-thread arenas kept freed pages of the event writer's connections resident, so RSS
-/// under a steady load crept up although the heap in use stayed flat.
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 /// Portcullis: an OAuth 2.0 / OpenID Connect authorization server for machine-to-machine
 /// authentication, compatible with Keycloak's endpoints and Admin REST API.
 #[derive(Debug, Parser)]

@@ -13,6 +13,17 @@ pub const ATTR_ACCESS_TOKEN_LIFESPAN: &str = "access.token.lifespan";
 /// for: absolute URIs separated by `##` (Keycloak's multi-value form). Absent: any.
 pub const ATTR_ALLOWED_RESOURCES: &str = "resource.allowlist";
 
+/// Client attributes of Keycloak's secret rotation (epoch seconds): when the secret was
+/// made and when it stops working (absent or 0: never), and the same for the rotated
+/// (previous) secret that stays valid for a grace period after a regeneration.
+pub const ATTR_SECRET_CREATION_TIME: &str = "client.secret.creation.time";
+/// See [`ATTR_SECRET_CREATION_TIME`].
+pub const ATTR_SECRET_EXPIRATION_TIME: &str = "client.secret.expiration.time";
+/// See [`ATTR_SECRET_CREATION_TIME`].
+pub const ATTR_ROTATED_CREATION_TIME: &str = "client.secret.rotated.creation.time";
+/// See [`ATTR_SECRET_CREATION_TIME`].
+pub const ATTR_ROTATED_EXPIRATION_TIME: &str = "client.secret.rotated.expiration.time";
+
 /// Client attribute choosing the algorithm its access tokens are signed with (Keycloak's
 /// name); absent: the realm's `defaultSignatureAlgorithm`.
 pub const ATTR_ACCESS_TOKEN_ALG: &str = "access.token.signed.response.alg";
@@ -116,6 +127,10 @@ pub struct Client {
     /// in the JSON body.
     #[serde(skip)]
     pub secret: Option<ClientSecret>,
+    /// The previous secret, valid until [`ATTR_ROTATED_EXPIRATION_TIME`]; kept like
+    /// `secret`, in its own column.
+    #[serde(skip)]
+    pub rotated_secret: Option<ClientSecret>,
     /// Redirect URIs (kept for the authorization code flow to come).
     pub redirect_uris: Vec<String>,
     /// Allowed CORS origins; also the `allowed-origins` claim.
@@ -155,11 +170,11 @@ pub struct Client {
 pub enum Authenticated<'a> {
     /// The client is authenticated.
     Yes,
-    /// The client's secret is an Argon2id hash: authenticated if the presented secret
-    /// verifies against `phc` (see [`crate::secret::verify_slow`]).
+    /// A live secret of the client is an Argon2id hash: authenticated if the presented
+    /// secret verifies against one of `phcs` (see [`crate::secret::verify_slow`]).
     VerifySlowly {
-        /// The stored hash.
-        phc: &'a str,
+        /// The stored hashes: the secret's, then the rotated one's.
+        phcs: Vec<&'a str>,
     },
 }
 
@@ -180,6 +195,7 @@ impl Client {
             always_display_in_console: false,
             client_authenticator_type: "client-secret".to_owned(),
             secret: None,
+            rotated_secret: None,
             redirect_uris: Vec::new(),
             web_origins: Vec::new(),
             not_before: 0,
@@ -351,25 +367,116 @@ impl Client {
         Ok(())
     }
 
-    /// Authenticates the client with a presented secret (RFC 6749 §2.3.1). Every failure
+    /// Authenticates the client with a presented secret (RFC 6749 §2.3.1): its secret, or
+    /// the rotated one during its grace period, unless expired at `now`. Every failure
     /// answers the same so that responses do not reveal which part was wrong.
     pub fn authenticate<'a>(
         &'a self,
         presented_secret: Option<&str>,
         hasher: &SecretHasher,
+        now: i64,
     ) -> Result<Authenticated<'a>, crate::OAuthError> {
         let invalid = || crate::OAuthError::invalid_client("Invalid client or Invalid client credentials");
         self.check_usable()?;
         if self.public_client {
             return Ok(Authenticated::Yes);
         }
-        let (Some(presented), Some(stored)) = (presented_secret, &self.secret) else {
+        let Some(presented) = presented_secret else {
             return Err(invalid());
         };
-        match stored.check(presented, hasher) {
-            SecretCheck::Valid => Ok(Authenticated::Yes),
-            SecretCheck::Invalid => Err(invalid()),
-            SecretCheck::Slow { phc } => Ok(Authenticated::VerifySlowly { phc }),
+        let mut phcs = Vec::new();
+        for stored in self.live_secrets(now) {
+            match stored.check(presented, hasher) {
+                SecretCheck::Valid => return Ok(Authenticated::Yes),
+                SecretCheck::Invalid => {}
+                SecretCheck::Slow { phc } => phcs.push(phc),
+            }
         }
+        if phcs.is_empty() {
+            Err(invalid())
+        } else {
+            Ok(Authenticated::VerifySlowly { phcs })
+        }
+    }
+
+    /// The secrets that work at `now`: the current one unless expired, then the rotated
+    /// one while its grace period lasts.
+    pub fn live_secrets(&self, now: i64) -> impl Iterator<Item = &ClientSecret> {
+        let until = |attr: &str| self.attributes.get(attr).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        let current = self.secret.as_ref().filter(|_| {
+            let exp = until(ATTR_SECRET_EXPIRATION_TIME);
+            exp <= 0 || now < exp
+        });
+        // A rotated secret always has an end: without one it does not work.
+        let rotated = self.rotated_secret.as_ref().filter(|_| now < until(ATTR_ROTATED_EXPIRATION_TIME));
+        current.into_iter().chain(rotated)
+    }
+
+    /// Puts `new` in place of the secret. With a `grace` (seconds) the old secret stays
+    /// valid that long as the rotated secret; `lifetime` (seconds) gives the new one an
+    /// end. Zero for either: none.
+    pub fn replace_secret(&mut self, new: ClientSecret, now: i64, lifetime: i64, grace: i64) {
+        let old = self.secret.replace(new);
+        let created = self.attributes.remove(ATTR_SECRET_CREATION_TIME);
+        self.rotated_secret = None;
+        self.attributes.remove(ATTR_ROTATED_CREATION_TIME);
+        self.attributes.remove(ATTR_ROTATED_EXPIRATION_TIME);
+        if let Some(old) = old.filter(|_| grace > 0) {
+            self.rotated_secret = Some(old);
+            if let Some(c) = created {
+                self.attributes.insert(ATTR_ROTATED_CREATION_TIME.into(), c);
+            }
+            self.attributes.insert(ATTR_ROTATED_EXPIRATION_TIME.into(), (now + grace).to_string());
+        }
+        self.attributes.insert(ATTR_SECRET_CREATION_TIME.into(), now.to_string());
+        if lifetime > 0 {
+            self.attributes.insert(ATTR_SECRET_EXPIRATION_TIME.into(), (now + lifetime).to_string());
+        } else {
+            self.attributes.remove(ATTR_SECRET_EXPIRATION_TIME);
+        }
+    }
+
+    /// Ends the rotated secret's grace period now (Keycloak's `DELETE …/client-secret/rotated`).
+    pub fn drop_rotated_secret(&mut self) -> bool {
+        self.attributes.remove(ATTR_ROTATED_CREATION_TIME);
+        self.attributes.remove(ATTR_ROTATED_EXPIRATION_TIME);
+        self.rotated_secret.take().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(s: &str) -> ClientSecret {
+        ClientSecret::Plain(s.into())
+    }
+
+    #[test]
+    fn rotation_keeps_the_old_secret_for_the_grace_period_only() {
+        let hasher = SecretHasher::new(&[7u8; 32]);
+        let mut c = Client::new("r", "svc").unwrap();
+        c.replace_secret(plain("one"), 100, 0, 0);
+        let ok = |c: &Client, s: &str, now: i64| c.authenticate(Some(s), &hasher, now).is_ok();
+        assert!(ok(&c, "one", 100) && !ok(&c, "two", 100));
+
+        c.replace_secret(plain("two"), 200, 0, 50);
+        assert!(ok(&c, "one", 249) && ok(&c, "two", 249));
+        assert!(!ok(&c, "one", 250), "grace over");
+        assert_eq!(c.attributes[ATTR_ROTATED_CREATION_TIME], "100");
+
+        // Without a grace period the old secret goes at once, and with it the rotated one.
+        c.replace_secret(plain("three"), 300, 0, 0);
+        assert!(!ok(&c, "two", 300) && c.rotated_secret.is_none());
+        assert!(!c.attributes.contains_key(ATTR_ROTATED_EXPIRATION_TIME));
+
+        // A lifetime ends the secret; a rotated secret without an end does not work.
+        c.replace_secret(plain("four"), 400, 10, 0);
+        assert!(ok(&c, "four", 409) && !ok(&c, "four", 410));
+        c.rotated_secret = Some(plain("stray"));
+        assert!(!ok(&c, "stray", 400));
+        c.attributes.insert(ATTR_ROTATED_EXPIRATION_TIME.into(), "500".into());
+        assert!(ok(&c, "stray", 499));
+        assert!(c.drop_rotated_secret() && !ok(&c, "stray", 499) && !c.drop_rotated_secret());
     }
 }

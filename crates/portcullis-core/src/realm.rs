@@ -67,7 +67,23 @@ impl Realm {
         crate::secret::SecretStorage::parse(
             self.attributes.get(crate::secret::ATTR_SECRET_STORAGE).map(String::as_str),
         )?;
+        for attr in [ATTR_SECRET_LIFETIME, ATTR_ROTATED_SECRET_GRACE] {
+            if let Some(v) = self.attributes.get(attr).filter(|v| !v.is_empty()) {
+                if v.parse::<i64>().map_or(true, |n| !(0..=315_360_000).contains(&n)) {
+                    return Err(CoreError::Invalid(format!(
+                        "realm attribute {attr} must be a number of seconds (0 to 10 years)"
+                    )));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Seconds a regenerated client secret works (0: no end), and how long the secret it
+    /// replaces keeps working (0: it stops at once).
+    pub fn secret_rotation(&self) -> (i64, i64) {
+        let get = |a: &str| self.attributes.get(a).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0).max(0);
+        (get(ATTR_SECRET_LIFETIME), get(ATTR_ROTATED_SECRET_GRACE))
     }
 
     /// The JWS algorithm of new tokens; `Invalid` unless RS256, PS256, ES256 or EdDSA.
@@ -75,6 +91,13 @@ impl Realm {
         self.default_signature_algorithm.parse()
     }
 }
+
+/// Realm attribute: seconds a newly (re)generated client secret works; absent or 0: no
+/// end. Keycloak sets this in its secret-rotation client policy (`expiration-period`).
+pub const ATTR_SECRET_LIFETIME: &str = "client.secret.expiration.period";
+/// Realm attribute: seconds the previous secret keeps working after a regeneration (the
+/// rotated secret); absent or 0: it stops at once. Keycloak's `rotated-expiration-period`.
+pub const ATTR_ROTATED_SECRET_GRACE: &str = "client.secret.rotated.expiration.period";
 
 /// Realm names appear in URLs: keep them to a safe, unambiguous alphabet.
 pub fn validate_realm_name(name: &str) -> CoreResult<()> {

@@ -116,19 +116,19 @@ fn client_authentication(c: &mut Criterion) {
     slow.secret = Some(ClientSecret::chosen(SecretStorage::Hashed, SECRET).unwrap());
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     for client in [&plain, &keyed] {
-        assert_eq!(client.authenticate(Some(SECRET), &hasher).ok(), Some(Authenticated::Yes));
-        assert!(client.authenticate(Some("bench-secreT"), &hasher).is_err());
+        assert_eq!(client.authenticate(Some(SECRET), &hasher, 0).ok(), Some(Authenticated::Yes));
+        assert!(client.authenticate(Some("bench-secreT"), &hasher, 0).is_err());
     }
     rt.block_on(verifier.authenticate(&slow, Some(SECRET))).unwrap();
 
     let mut g = c.benchmark_group("client_auth");
     for (name, client) in [("encrypted", &plain), ("keyed_hash", &keyed)] {
         g.bench_function(format!("{name}_correct"), |b| {
-            b.iter(|| client.authenticate(black_box(Some(SECRET)), &hasher).is_ok())
+            b.iter(|| client.authenticate(black_box(Some(SECRET)), &hasher, 0).is_ok())
         });
         // Same length, last byte differs: the worst case of a naive comparison.
         g.bench_function(format!("{name}_wrong"), |b| {
-            b.iter(|| client.authenticate(black_box(Some("bench-secreT")), &hasher).is_err())
+            b.iter(|| client.authenticate(black_box(Some("bench-secreT")), &hasher, 0).is_err())
         });
     }
     // An Argon2id-hashed (admin-chosen) secret after its first verification: the

@@ -41,25 +41,28 @@ impl SecretVerifier {
 
     /// Authenticates `client` with the secret it presented (RFC 6749 §2.3.1).
     pub async fn authenticate(&self, client: &Client, presented: Option<&str>) -> Result<(), OAuthError> {
-        let Authenticated::VerifySlowly { phc } = client.authenticate(presented, &self.hasher)? else {
+        let Authenticated::VerifySlowly { phcs } = client.authenticate(presented, &self.hasher, crate::oauth::now())?
+        else {
             return Ok(());
         };
         let presented = presented.unwrap_or_default();
-        let key = self.hasher.verified_key(phc, presented);
-        if self.verified.lock().is_ok_and(|set| set.contains(&key)) {
-            return Ok(());
-        }
-        let (p, h) = (presented.to_owned(), phc.to_owned());
-        if !self.run(move || verify_slow(&p, &h)).await.unwrap_or(false) {
-            return Err(OAuthError::invalid_client("Invalid client or Invalid client credentials"));
-        }
-        if let Ok(mut set) = self.verified.lock() {
-            if set.len() >= VERIFIED_CAP {
-                set.clear();
+        for phc in phcs {
+            let key = self.hasher.verified_key(phc, presented);
+            if self.verified.lock().is_ok_and(|set| set.contains(&key)) {
+                return Ok(());
             }
-            set.insert(key);
+            let (p, h) = (presented.to_owned(), phc.to_owned());
+            if self.run(move || verify_slow(&p, &h)).await.unwrap_or(false) {
+                if let Ok(mut set) = self.verified.lock() {
+                    if set.len() >= VERIFIED_CAP {
+                        set.clear();
+                    }
+                    set.insert(key);
+                }
+                return Ok(());
+            }
         }
-        Ok(())
+        Err(OAuthError::invalid_client("Invalid client or Invalid client credentials"))
     }
 
     /// Argon2id verification of a user password.

@@ -14,15 +14,29 @@ fn conflict(client_id: &str) -> String {
     format!("Client {client_id} already exists")
 }
 
+/// The columns [`client_from_row`] reads.
+const COLUMNS: &str = "data, secret, rotated_secret";
+
 fn client_from_row(dk: &DataKey, r: &AnyRow) -> CoreResult<Client> {
     let mut c: Client = from_json(&r.try_get::<String, _>("data").map_err(db_err)?)?;
     let column: Option<String> = r.try_get("secret").map_err(db_err)?;
     c.secret = column.map(|s| decode_secret(dk, &c.id, &s)).transpose()?;
+    let column: Option<String> = r.try_get("rotated_secret").map_err(db_err)?;
+    c.rotated_secret = column.map(|s| decode_secret(dk, &rotated_aad_id(&c.id), &s)).transpose()?;
     Ok(c)
+}
+
+/// Sealed under its own associated data, so the two columns cannot be swapped.
+fn rotated_aad_id(client_internal_id: &str) -> String {
+    format!("{client_internal_id}#rotated")
 }
 
 fn secret_column(dk: &DataKey, c: &Client) -> CoreResult<Option<String>> {
     c.secret.as_ref().map(|s| encode_secret(dk, &c.id, s)).transpose()
+}
+
+fn rotated_column(dk: &DataKey, c: &Client) -> CoreResult<Option<String>> {
+    c.rotated_secret.as_ref().map(|s| encode_secret(dk, &rotated_aad_id(&c.id), s)).transpose()
 }
 
 async fn insert_service_account(tx: &mut Transaction<'_, Any>, sa: &(User, Vec<String>)) -> CoreResult<()> {
@@ -33,15 +47,18 @@ async fn insert_service_account(tx: &mut Transaction<'_, Any>, sa: &(User, Vec<S
 /// Inserts a client with its service account and scope links.
 pub(crate) async fn insert_client(tx: &mut Transaction<'_, Any>, dk: &DataKey, seed: &ClientSeed) -> CoreResult<()> {
     let c = &seed.client;
-    sqlx::query("INSERT INTO clients (id, realm_id, client_id, secret, data) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&c.id)
-        .bind(&c.realm_id)
-        .bind(&c.client_id)
-        .bind(secret_column(dk, c)?)
-        .bind(to_json(c)?)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err(&conflict(&c.client_id)))?;
+    sqlx::query(
+        "INSERT INTO clients (id, realm_id, client_id, secret, rotated_secret, data) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&c.id)
+    .bind(&c.realm_id)
+    .bind(&c.client_id)
+    .bind(secret_column(dk, c)?)
+    .bind(rotated_column(dk, c)?)
+    .bind(to_json(c)?)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err(&conflict(&c.client_id)))?;
     if let Some(sa) = &seed.service_account {
         insert_service_account(tx, sa).await?;
     }
@@ -62,14 +79,14 @@ impl ClientStore for SqlStore {
     async fn list_clients(&self, realm_id: &str, client_id: Option<&str>) -> CoreResult<Vec<Client>> {
         let rows = match client_id {
             Some(cid) => {
-                sqlx::query("SELECT data, secret FROM clients WHERE realm_id = $1 AND client_id = $2")
+                sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE realm_id = $1 AND client_id = $2"))
                     .bind(realm_id)
                     .bind(cid)
                     .fetch_all(&self.pool)
                     .await
             }
             None => {
-                sqlx::query("SELECT data, secret FROM clients WHERE realm_id = $1 ORDER BY client_id")
+                sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE realm_id = $1 ORDER BY client_id"))
                     .bind(realm_id)
                     .fetch_all(&self.pool)
                     .await
@@ -80,7 +97,7 @@ impl ClientStore for SqlStore {
     }
 
     async fn get_client(&self, realm_id: &str, id: &str) -> CoreResult<Option<Client>> {
-        let row = sqlx::query("SELECT data, secret FROM clients WHERE realm_id = $1 AND id = $2")
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE realm_id = $1 AND id = $2"))
             .bind(realm_id)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -90,7 +107,7 @@ impl ClientStore for SqlStore {
     }
 
     async fn client_by_client_id(&self, realm_id: &str, client_id: &str) -> CoreResult<Option<Client>> {
-        let row = sqlx::query("SELECT data, secret FROM clients WHERE realm_id = $1 AND client_id = $2")
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE realm_id = $1 AND client_id = $2"))
             .bind(realm_id)
             .bind(client_id)
             .fetch_optional(&self.pool)
@@ -107,16 +124,19 @@ impl ClientStore for SqlStore {
 
     async fn update_client(&self, c: &Client, new_service_account: Option<&(User, Vec<String>)>) -> CoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let done =
-            sqlx::query("UPDATE clients SET client_id = $1, secret = $2, data = $3 WHERE id = $4 AND realm_id = $5")
-                .bind(&c.client_id)
-                .bind(secret_column(&self.data_key, c)?)
-                .bind(to_json(c)?)
-                .bind(&c.id)
-                .bind(&c.realm_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err(&conflict(&c.client_id)))?;
+        let done = sqlx::query(
+            "UPDATE clients SET client_id = $1, secret = $2, rotated_secret = $3, data = $4 \
+                 WHERE id = $5 AND realm_id = $6",
+        )
+        .bind(&c.client_id)
+        .bind(secret_column(&self.data_key, c)?)
+        .bind(rotated_column(&self.data_key, c)?)
+        .bind(to_json(c)?)
+        .bind(&c.id)
+        .bind(&c.realm_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err(&conflict(&c.client_id)))?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound("Could not find client".into()));
         }

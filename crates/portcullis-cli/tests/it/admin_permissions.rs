@@ -32,6 +32,8 @@ const ENDPOINTS: &[(&str, &str, Area)] = &[
     ("DELETE", "/clients/x", Clients),
     ("GET", "/clients/x/client-secret", Clients),
     ("POST", "/clients/x/client-secret", Clients),
+    ("GET", "/clients/x/client-secret/rotated", Clients),
+    ("DELETE", "/clients/x/client-secret/rotated", Clients),
     ("GET", "/clients/x/service-account-user", Clients),
     ("POST", "/clients/x/push-revocation", Clients),
     ("GET", "/clients/x/roles", Clients),

@@ -27,6 +27,7 @@ mod key_rotation;
 mod multi_instance;
 mod operations;
 mod restart;
+mod secret_rotation;
 mod secrets_at_rest;
 mod smoke;
 mod tls;

@@ -56,8 +56,14 @@ fn raw_database_holds_no_secret_password_or_private_key() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(Opts { data_dir: Some(dir.path().join("data")), ..Default::default() });
     let admin = server.admin();
-    admin.create_realm("vault");
+    admin.create(
+        "/admin/realms",
+        &json!({"realm": "vault", "enabled": true, "attributes": {"client.secret.rotated.expiration.period": "3600"}}),
+    );
     let chosen_id = admin.create_service_client("vault", "chosen-client", CHOSEN);
+    // Regenerated: CHOSEN lives on as the rotated secret, in its own column.
+    let regenerated = admin.post(&format!("/admin/realms/vault/clients/{chosen_id}/client-secret"), &json!({}));
+    let regenerated = regenerated.json::<Value>().unwrap()["value"].as_str().unwrap().to_owned();
     let generated_id = admin.create(
         "/admin/realms/vault/clients",
         &json!({"clientId": "generated-client", "serviceAccountsEnabled": true}),
@@ -80,8 +86,12 @@ fn raw_database_holds_no_secret_password_or_private_key() {
 
     let raw = raw_database(&data_dir, url.as_deref());
     assert!(contains(&raw, b"generated-client") && contains(&raw, chosen_id.as_bytes()), "the scan sees the data");
-    for (what, needle) in [("chosen secret", CHOSEN), ("generated secret", generated.as_str()), ("password", PASSWORD)]
-    {
+    for (what, needle) in [
+        ("rotated secret", CHOSEN),
+        ("regenerated secret", regenerated.as_str()),
+        ("generated secret", generated.as_str()),
+        ("password", PASSWORD),
+    ] {
         assert!(!contains(&raw, needle.as_bytes()), "{what} found in the clear in the database");
     }
     for window in n.chunks(32).take(4) {
@@ -91,6 +101,7 @@ fn raw_database_holds_no_secret_password_or_private_key() {
     // The secrets still work after a restart: they are sealed, not lost.
     let again = Server::start_with(Opts { data_dir: Some(data_dir), database: db, ..Default::default() });
     assert_eq!(client_credentials(&again, "vault", "chosen-client", CHOSEN, &[]).0, 200);
+    assert_eq!(client_credentials(&again, "vault", "chosen-client", &regenerated, &[]).0, 200);
 }
 
 #[test]

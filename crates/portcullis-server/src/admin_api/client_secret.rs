@@ -4,6 +4,7 @@
 //! reads answer with [`MASKED`] and say why.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use portcullis_core::client::Client;
 use portcullis_core::realm::Realm;
@@ -38,18 +39,23 @@ pub(super) async fn assign(
     // Representations read back from a hashed realm carry the mask; sending one back
     // unchanged (python-keycloak's get-modify-update) keeps the secret.
     let chosen = chosen.filter(|s| s != MASKED && c.secret.as_ref().and_then(ClientSecret::plaintext) != Some(s));
+    // A secret set here replaces the old one at once (no grace: the admin chose it), with
+    // the realm's lifetime.
+    let (lifetime, _) = realm.secret_rotation();
+    let now = crate::oauth::now();
     if let Some(secret) = chosen {
         validate_secret(&secret)?;
-        c.secret = Some(match storage {
+        let kept = match storage {
             SecretStorage::Encrypted => ClientSecret::Plain(secret),
             SecretStorage::Hashed => ClientSecret::Slow(state.secrets.hash(secret).await?),
-        });
+        };
+        c.replace_secret(kept, now, lifetime, 0);
         return Ok(None);
     }
     if c.is_confidential() && c.secret.is_none() {
         let (kept, shown) = ClientSecret::generate(storage, state.secrets.hasher());
         let one_time = kept.plaintext().is_none().then_some(shown);
-        c.secret = Some(kept);
+        c.replace_secret(kept, now, lifetime, 0);
         return Ok(one_time);
     }
     Ok(None)
@@ -65,12 +71,19 @@ fn secret_rep(c: &Client, one_time: Option<String>) -> ApiResult<Json<ClientSecr
     let secret = c.secret.as_ref().filter(|_| c.is_confidential());
     let secret =
         secret.ok_or_else(|| ApiError::BadRequest("the client is public or bearer-only and has no secret".into()))?;
-    let (value, notice) = match (one_time, secret.plaintext()) {
-        (Some(v), _) => (v, None),
-        (None, Some(v)) => (v.to_owned(), None),
-        (None, None) => (MASKED.to_owned(), Some(HASHED_NOTICE.to_owned())),
+    Ok(match one_time {
+        Some(value) => Json(ClientSecretRepresentation { type_: "secret".into(), value, notice: None }),
+        None => readable(secret),
+    })
+}
+
+/// A kept secret as the admin API shows it: itself, or the mask and why.
+fn readable(secret: &ClientSecret) -> Json<ClientSecretRepresentation> {
+    let (value, notice) = match secret.plaintext() {
+        Some(v) => (v.to_owned(), None),
+        None => (MASKED.to_owned(), Some(HASHED_NOTICE.to_owned())),
     };
-    Ok(Json(ClientSecretRepresentation { type_: "secret".into(), value, notice }))
+    Json(ClientSecretRepresentation { type_: "secret".into(), value, notice })
 }
 
 /// `GET /clients/{id}/client-secret`.
@@ -83,7 +96,9 @@ pub async fn get(
     secret_rep(&client(&state, &r, &id).await?, None)
 }
 
-/// `POST /clients/{id}/client-secret`: a new secret; the old one stops working at once.
+/// `POST /clients/{id}/client-secret`: a new secret. The old one stops working at once,
+/// or, when the realm sets a grace period (`client.secret.rotated.expiration.period`),
+/// becomes the rotated secret and works until the period ends.
 pub async fn regenerate(
     _: Admin,
     State(state): State<AppState>,
@@ -95,10 +110,44 @@ pub async fn regenerate(
         return Err(ApiError::BadRequest("the client is public or bearer-only and has no secret".into()));
     }
     let (kept, shown) = ClientSecret::generate(storage_of(&r)?, state.secrets.hasher());
-    c.secret = Some(kept);
+    let (lifetime, grace) = r.secret_rotation();
+    c.replace_secret(kept, crate::oauth::now(), lifetime, grace);
     state.store.update_client(&c, None).await?;
     state.changed(&r.name).await;
     secret_rep(&c, Some(shown))
+}
+
+/// `GET /clients/{id}/client-secret/rotated`: the previous secret while it still works
+/// (masked in a hashed realm); 404 when there is none.
+pub async fn get_rotated(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((realm_name, id)): Path<(String, String)>,
+) -> ApiResult<Json<ClientSecretRepresentation>> {
+    let r = realm(&state, &realm_name).await?;
+    let c = client(&state, &r, &id).await?;
+    let now = crate::oauth::now();
+    let rotated = c
+        .rotated_secret
+        .as_ref()
+        .filter(|s| c.live_secrets(now).any(|live| std::ptr::eq(live, *s)))
+        .ok_or_else(|| ApiError::not_found("rotated client secret"))?;
+    Ok(readable(rotated))
+}
+
+/// `DELETE /clients/{id}/client-secret/rotated`: the previous secret stops working now.
+pub async fn delete_rotated(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((realm_name, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let r = realm(&state, &realm_name).await?;
+    let mut c = client(&state, &r, &id).await?;
+    if c.drop_rotated_secret() {
+        state.store.update_client(&c, None).await?;
+        state.changed(&r.name).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// After a realm switched to hashed storage: replaces every retrievable secret of the
@@ -110,10 +159,17 @@ pub(super) async fn hash_retrievable_secrets(state: &AppState, realm: &Realm) ->
     }
     let mut replaced = 0;
     for mut c in state.store.list_clients(&realm.id, None).await? {
-        let Some(plain) = c.secret.as_ref().and_then(ClientSecret::plaintext).map(str::to_owned) else { continue };
-        c.secret = Some(ClientSecret::Slow(state.secrets.hash(plain).await?));
-        state.store.update_client(&c, None).await?;
-        replaced += 1;
+        let mut changed = false;
+        for slot in [&mut c.secret, &mut c.rotated_secret] {
+            if let Some(plain) = slot.as_ref().and_then(ClientSecret::plaintext).map(str::to_owned) {
+                *slot = Some(ClientSecret::Slow(state.secrets.hash(plain).await?));
+                changed = true;
+            }
+        }
+        if changed {
+            state.store.update_client(&c, None).await?;
+            replaced += 1;
+        }
     }
     if replaced > 0 {
         tracing::info!(realm = %realm.name, clients = replaced, "client secrets now kept only as hashes");

@@ -43,6 +43,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(&format!("{R}/clients"), get(clients::list).post(clients::create))
         .route(&format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete))
         .route(&format!("{R}/clients/{{id}}/client-secret"), get(client_secret::get).post(client_secret::regenerate))
+        .route(
+            &format!("{R}/clients/{{id}}/client-secret/rotated"),
+            get(client_secret::get_rotated).delete(client_secret::delete_rotated),
+        )
         .route(&format!("{R}/clients/{{id}}/service-account-user"), get(clients::service_account_user))
         .route(&format!("{R}/clients/{{id}}/roles"), get(client_roles::list).post(client_roles::create))
         .route(&format!("{R}/clients/{{id}}/roles/{{name}}"), get(client_roles::get).delete(client_roles::delete))
