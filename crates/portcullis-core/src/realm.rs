@@ -67,6 +67,13 @@ impl Realm {
         crate::secret::SecretStorage::parse(
             self.attributes.get(crate::secret::ATTR_SECRET_STORAGE).map(String::as_str),
         )?;
+        if let Some(v) = self.attributes.get(ATTR_KEY_ROTATION_PERIOD).filter(|v| !v.is_empty()) {
+            if v.parse::<i64>().map_or(true, |n| n != 0 && !(MIN_KEY_ROTATION_PERIOD..=315_360_000).contains(&n)) {
+                return Err(CoreError::Invalid(format!(
+                    "realm attribute {ATTR_KEY_ROTATION_PERIOD} must be 0 (off) or {MIN_KEY_ROTATION_PERIOD} seconds to 10 years"
+                )));
+            }
+        }
         for attr in [ATTR_SECRET_LIFETIME, ATTR_ROTATED_SECRET_GRACE] {
             if let Some(v) = self.attributes.get(attr).filter(|v| !v.is_empty()) {
                 if v.parse::<i64>().map_or(true, |n| !(0..=315_360_000).contains(&n)) {
@@ -77,6 +84,11 @@ impl Realm {
             }
         }
         Ok(())
+    }
+
+    /// Seconds after which the signing keys rotate by themselves; `None`: only on demand.
+    pub fn key_rotation_period(&self) -> Option<i64> {
+        self.attributes.get(ATTR_KEY_ROTATION_PERIOD).and_then(|v| v.parse::<i64>().ok()).filter(|n| *n > 0)
     }
 
     /// Seconds a regenerated client secret works (0: no end), and how long the secret it
@@ -91,6 +103,12 @@ impl Realm {
         self.default_signature_algorithm.parse()
     }
 }
+
+/// Realm attribute: rotate the realm's signing keys when the active one is this many
+/// seconds old (absent or 0: only when asked).
+pub const ATTR_KEY_ROTATION_PERIOD: &str = "signingKeyRotationPeriod";
+/// Shortest automatic rotation period: every rotation adds keys to the JWKS.
+pub const MIN_KEY_ROTATION_PERIOD: i64 = 10;
 
 /// Realm attribute: seconds a newly (re)generated client secret works; absent or 0: no
 /// end. Keycloak sets this in its secret-rotation client policy (`expiration-period`).

@@ -65,8 +65,15 @@ pub trait RealmStore: Send + Sync {
     async fn signing_keys(&self, realm_id: &str) -> CoreResult<Vec<StoredKey>>;
     /// Rotation: `key` becomes the active key of its realm and algorithm; the keys it
     /// replaces turn passive and retire at `retire_at`. One transaction; returns how many
-    /// keys turned passive.
-    async fn rotate_signing_key(&self, key: &StoredKey, retire_at: i64) -> CoreResult<u64>;
+    /// keys turned passive. With `only_if_created_before`, nothing happens (and 0 is
+    /// returned) unless an active key of that algorithm is older: of instances rotating
+    /// on a timer, one wins.
+    async fn rotate_signing_key(
+        &self,
+        key: &StoredKey,
+        retire_at: i64,
+        only_if_created_before: Option<i64>,
+    ) -> CoreResult<u64>;
     /// Deletes passive keys whose retirement time has come; returns how many.
     async fn delete_retired_keys(&self, now: i64) -> CoreResult<u64>;
     /// Adds a key to a realm (for instance of a newly chosen algorithm); existing keys stay.

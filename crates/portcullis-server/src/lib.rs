@@ -82,6 +82,7 @@ pub async fn build(config: ServerConfig) -> Result<(AppState, axum::Router), Sta
     }
     state.brute_force.reload(state.store.as_ref()).await.map_err(StartError::Database)?;
     bootstrap::run(&state).await.map_err(StartError::Bootstrap)?;
+    key_rotation::spawn_automatic(state.clone());
     let app = app(state.clone());
     Ok((state, app))
 }

@@ -90,17 +90,29 @@ impl RealmStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn rotate_signing_key(&self, key: &StoredKey, retire_at: i64) -> CoreResult<u64> {
+    async fn rotate_signing_key(
+        &self,
+        key: &StoredKey,
+        retire_at: i64,
+        only_if_created_before: Option<i64>,
+    ) -> CoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // A concurrent rotation commits first; this UPDATE then sees its new key, which is
+        // not older than the cutoff, and changes nothing.
         let done = sqlx::query(
-            "UPDATE signing_keys SET active = 0, retire_at = $1 WHERE realm_id = $2 AND algorithm = $3 AND active = 1",
+            "UPDATE signing_keys SET active = 0, retire_at = $1 \
+             WHERE realm_id = $2 AND algorithm = $3 AND active = 1 AND created_at < $4",
         )
         .bind(retire_at)
         .bind(&key.realm_id)
         .bind(&key.algorithm)
+        .bind(only_if_created_before.unwrap_or(i64::MAX))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        if only_if_created_before.is_some() && done.rows_affected() == 0 {
+            return Ok(0);
+        }
         insert_signing_key(&self.data_key, key)?.execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(done.rows_affected())

@@ -117,3 +117,38 @@ fn keys_rotate_command_works_offline_and_running_servers_pick_it_up() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no realm named 'nope'"));
 }
+
+#[test]
+fn keys_rotate_by_themselves_with_a_realm_period() {
+    let server =
+        Server::start_with(Opts { extra_args: vec!["--cache-ttl-seconds".into(), "1".into()], ..Default::default() });
+    let admin = server.admin();
+    for bad in ["5", "-10", "soon"] {
+        let r = admin.post(
+            "/admin/realms",
+            &json!({"realm": "bad", "enabled": true, "attributes": {"signingKeyRotationPeriod": bad}}),
+        );
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    admin.create(
+        "/admin/realms",
+        &json!({"realm": "auto", "enabled": true, "attributes": {"signingKeyRotationPeriod": "10"}}),
+    );
+    admin.create_service_client("auto", "svc", "svc-secret");
+    let first = fresh_token(&server, "auto");
+    let first_kid = claims_header_kid(&first);
+    // Due after 10 s, noticed within the 5 s check, picked up within the 1 s cache TTL.
+    let start = Instant::now();
+    let rotated = loop {
+        let kid = claims_header_kid(&fresh_token(&server, "auto"));
+        if kid != first_kid {
+            break kid;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no automatic rotation within 30 s");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(start.elapsed() >= Duration::from_secs(5), "rotated before the key was 10 s old");
+    let kids = jwks_kids(&server, "auto");
+    assert!(kids.contains(&first_kid) && kids.contains(&rotated), "{kids:?}");
+    assert!(active(&server, "auto", &first), "tokens of the replaced key stay valid");
+}

@@ -373,3 +373,21 @@ fn a_client_assertion_used_on_one_instance_is_refused_on_the_other() {
     assert_eq!(token(b), 401, "the jti store is shared");
     assert_eq!(token(a), 401);
 }
+
+#[test]
+fn automatic_rotation_happens_once_across_instances() {
+    let db = database();
+    let servers = start_instances(&db, 2);
+    let (a, b) = (&servers[0], &servers[1]);
+    let admin = a.admin();
+    admin.create(
+        "/admin/realms",
+        &json!({"realm": "shared", "enabled": true, "attributes": {"signingKeyRotationPeriod": "10"}}),
+    );
+    let keys = |s: &Server| s.admin().get_json("/admin/realms/shared/keys")["keys"].as_array().unwrap().len();
+    assert_eq!(keys(a), 1);
+    within(Duration::from_secs(30), "an automatic rotation", || keys(b) >= 2);
+    // Both instances checked (every 5 s) during the next seconds: still one rotation.
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(keys(a), 2, "two instances rotated the same key");
+}
