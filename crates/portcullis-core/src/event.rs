@@ -31,11 +31,15 @@ pub enum EventType {
     RevokeGrant,
     /// Revocation failed.
     RevokeGrantError,
+    /// A refresh token was exchanged for new tokens.
+    RefreshToken,
+    /// A refresh failed.
+    RefreshTokenError,
 }
 
 impl EventType {
     /// Every type, for the `enabledEventTypes` check and the event config endpoint.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 12] = [
         Self::ClientLogin,
         Self::ClientLoginError,
         Self::Login,
@@ -46,6 +50,8 @@ impl EventType {
         Self::IntrospectTokenError,
         Self::RevokeGrant,
         Self::RevokeGrantError,
+        Self::RefreshToken,
+        Self::RefreshTokenError,
     ];
 
     /// The wire name, e.g. `CLIENT_LOGIN`.
@@ -61,6 +67,8 @@ impl EventType {
             Self::IntrospectTokenError => "INTROSPECT_TOKEN_ERROR",
             Self::RevokeGrant => "REVOKE_GRANT",
             Self::RevokeGrantError => "REVOKE_GRANT_ERROR",
+            Self::RefreshToken => "REFRESH_TOKEN",
+            Self::RefreshTokenError => "REFRESH_TOKEN_ERROR",
         }
     }
 

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mappers;
 pub mod password;
 pub mod realm;
+pub mod refresh;
 pub mod role;
 pub mod scope;
 pub mod sealing;

@@ -34,6 +34,37 @@ pub struct Realm {
     /// Which events are stored and for how long.
     #[serde(default)]
     pub events: crate::event::EventSettings,
+    /// Refresh tokens of the password grant (absent in earlier releases: Keycloak's
+    /// defaults).
+    #[serde(default)]
+    pub sessions: SessionSettings,
+}
+
+/// Keycloak's session settings, as far as refresh tokens go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    /// `ssoSessionIdleTimeout`: a refresh token works this many seconds after it was
+    /// issued (each refresh issues a new one).
+    pub idle_timeout: i64,
+    /// `ssoSessionMaxLifespan`: no refresh token works past this many seconds after the
+    /// login.
+    pub max_lifespan: i64,
+    /// `revokeRefreshToken`: each refresh token works once.
+    pub revoke_refresh_token: bool,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { idle_timeout: 1800, max_lifespan: 36_000, revoke_refresh_token: false }
+    }
+}
+
+impl SessionSettings {
+    /// When a refresh token issued at `now` for a login at `started` expires.
+    pub fn refresh_expiry(&self, started: i64, now: i64) -> i64 {
+        (now + self.idle_timeout).min(started + self.max_lifespan)
+    }
 }
 
 impl Realm {
@@ -52,6 +83,7 @@ impl Realm {
             attributes: BTreeMap::new(),
             brute_force: Default::default(),
             events: Default::default(),
+            sessions: Default::default(),
         })
     }
 
@@ -63,6 +95,12 @@ impl Realm {
         }
         self.signature_algorithm()?;
         self.brute_force.validate()?;
+        let s = &self.sessions;
+        if s.idle_timeout < 1 || s.max_lifespan < 1 || s.idle_timeout > 315_360_000 || s.max_lifespan > 315_360_000 {
+            return Err(CoreError::Invalid(
+                "ssoSessionIdleTimeout and ssoSessionMaxLifespan must be between 1 second and 10 years".into(),
+            ));
+        }
         self.events.validate()?;
         crate::secret::SecretStorage::parse(
             self.attributes.get(crate::secret::ATTR_SECRET_STORAGE).map(String::as_str),

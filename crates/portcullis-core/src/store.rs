@@ -12,6 +12,7 @@ use crate::error::CoreResult;
 use crate::event::{AdminEvent, AdminEventQuery, Event, EventQuery};
 use crate::keys::StoredKey;
 use crate::realm::Realm;
+use crate::refresh::RefreshSession;
 use crate::role::Role;
 use crate::scope::ClientScope;
 use crate::user::User;
@@ -234,6 +235,22 @@ pub trait RevocationStore: Send + Sync {
     async fn prune_client_assertions(&self, now: i64) -> CoreResult<u64>;
 }
 
+/// Refresh tokens of the password grant, one home for every instance.
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync {
+    /// Stores a new refresh token.
+    async fn insert_refresh(&self, session: &RefreshSession) -> CoreResult<()>;
+    /// The refresh token stored under `token_hash`, if any.
+    async fn refresh_session(&self, token_hash: &str) -> CoreResult<Option<RefreshSession>>;
+    /// Deletes one refresh token; `true` if it was there, so that of two concurrent
+    /// uses of a single-use token one wins.
+    async fn take_refresh(&self, token_hash: &str) -> CoreResult<bool>;
+    /// Deletes every refresh token of a login (revocation logs the session out).
+    async fn delete_refresh_session(&self, realm_id: &str, session_id: &str) -> CoreResult<u64>;
+    /// Deletes expired refresh tokens; returns how many.
+    async fn prune_refresh(&self, now: i64) -> CoreResult<u64>;
+}
+
 /// Stored audit events.
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -279,6 +296,7 @@ pub trait Store:
     + LoginFailureStore
     + EventStore
     + RevocationStore
+    + RefreshTokenStore
     + ChangeFeed
 {
 }
@@ -291,6 +309,7 @@ impl<T> Store for T where
         + LoginFailureStore
         + EventStore
         + RevocationStore
+        + RefreshTokenStore
         + ChangeFeed
 {
 }

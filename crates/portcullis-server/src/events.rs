@@ -226,6 +226,10 @@ pub async fn prune_once(store: &dyn Store, now_ms: i64) -> portcullis_core::erro
     if pruned > 0 {
         tracing::info!(pruned, "revocation list entries of expired tokens deleted");
     }
+    let refresh = store.prune_refresh(now_ms / 1000).await?;
+    if refresh > 0 {
+        tracing::info!(refresh, "expired refresh tokens deleted");
+    }
     let used = store.prune_client_assertions(now_ms / 1000).await?;
     if used > 0 {
         tracing::info!(used, "replay store entries of expired client assertions deleted");

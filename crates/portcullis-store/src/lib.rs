@@ -9,6 +9,7 @@ mod events;
 mod login_failures;
 pub mod notify;
 mod realms;
+mod refresh_tokens;
 mod revocations;
 mod roles;
 mod scopes;

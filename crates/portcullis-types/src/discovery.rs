@@ -11,6 +11,8 @@ pub struct ProviderMetadata {
     pub token_endpoint: String,
     /// JWKS URL.
     pub jwks_uri: String,
+    /// OIDC UserInfo URL.
+    pub userinfo_endpoint: String,
     /// RFC 7662 introspection URL.
     pub introspection_endpoint: String,
     /// Client authentication methods at the introspection endpoint.

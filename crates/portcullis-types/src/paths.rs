@@ -13,3 +13,5 @@ pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
 /// Token revocation (RFC 7009), Keycloak's location.
 pub const REVOKE: &str = "/protocol/openid-connect/revoke";
+/// OpenID Connect UserInfo (OIDC Core §5.3), Keycloak's location.
+pub const USERINFO: &str = "/protocol/openid-connect/userinfo";

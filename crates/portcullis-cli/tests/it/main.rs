@@ -26,6 +26,7 @@ mod introspection;
 mod key_rotation;
 mod multi_instance;
 mod operations;
+mod refresh;
 mod restart;
 mod secret_rotation;
 mod secrets_at_rest;

@@ -27,6 +27,9 @@ pub fn realm_rep(r: &Realm) -> RealmRepresentation {
         enabled: Some(r.enabled),
         access_token_lifespan: Some(r.access_token_lifespan),
         not_before: Some(r.not_before),
+        sso_session_idle_timeout: Some(r.sessions.idle_timeout),
+        sso_session_max_lifespan: Some(r.sessions.max_lifespan),
+        revoke_refresh_token: Some(r.sessions.revoke_refresh_token),
         default_signature_algorithm: Some(r.default_signature_algorithm.clone()),
         ssl_required: Some(r.ssl_required.clone()),
         default_default_client_scopes: None,
@@ -58,6 +61,9 @@ pub fn apply_realm(rep: RealmRepresentation, r: &mut Realm) {
     set_if!(r.enabled, rep.enabled);
     set_if!(r.access_token_lifespan, rep.access_token_lifespan);
     set_if!(r.not_before, rep.not_before);
+    set_if!(r.sessions.idle_timeout, rep.sso_session_idle_timeout);
+    set_if!(r.sessions.max_lifespan, rep.sso_session_max_lifespan);
+    set_if!(r.sessions.revoke_refresh_token, rep.revoke_refresh_token);
     set_if!(r.default_signature_algorithm, rep.default_signature_algorithm);
     set_if!(r.ssl_required, rep.ssl_required);
     set_if!(r.attributes, rep.attributes);

@@ -51,6 +51,7 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
     Ok(ProviderMetadata {
         token_endpoint: format!("{issuer}{}", paths::TOKEN),
         jwks_uri: format!("{issuer}{}", paths::CERTS),
+        userinfo_endpoint: format!("{issuer}{}", paths::USERINFO),
         introspection_endpoint: format!("{issuer}{}", paths::INTROSPECT),
         introspection_endpoint_auth_methods_supported: methods.clone(),
         introspection_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
@@ -58,7 +59,7 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
         revocation_endpoint_auth_methods_supported: methods.clone(),
         revocation_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
         issuer,
-        grant_types_supported: strings(&["client_credentials", "password"]),
+        grant_types_supported: strings(&["client_credentials", "password", "refresh_token"]),
         token_endpoint_auth_methods_supported: methods,
         token_endpoint_auth_signing_alg_values_supported: assertion_algs,
         scopes_supported: scopes,

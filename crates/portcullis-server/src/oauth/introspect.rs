@@ -54,7 +54,7 @@ async fn introspect_inner(
             let validity = validity(state, &entry, &claims).await?;
             active_claims(claims, &validity)
         }
-        None => None,
+        None => super::refresh::introspect(state, &entry.realm, token, super::now()).await?,
     };
     let who = Who { client_id: &ctx.client.client_id, ..Who::default() };
     audit.event(EventType::IntrospectToken, &who, None);
@@ -93,6 +93,15 @@ async fn revoke_inner(
     let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("Missing form parameter: token"))?;
     let who = Who { client_id: &ctx.client.client_id, ..Who::default() };
     let Some(claims) = verified(&entry, token) else {
+        // A refresh token: revoking it ends its session (every refresh token of the login).
+        match super::refresh::revoke(state, &entry.realm, &ctx.client.id, token, super::now()).await {
+            Ok(true) => audit.event(EventType::RevokeGrant, &who, None),
+            Ok(false) => {}
+            Err(e) => {
+                audit.event(EventType::RevokeGrantError, &who, Some("invalid_client"));
+                return Err(e);
+            }
+        }
         return Ok(StatusCode::OK.into_response());
     };
     let str_claim = |name: &str| claims.get(name).and_then(Value::as_str);
@@ -112,7 +121,10 @@ async fn revoke_inner(
     Ok(StatusCode::OK.into_response())
 }
 
-async fn enabled_realm(state: &AppState, realm: &str) -> Result<std::sync::Arc<RealmEntry>, OAuthResponseError> {
+pub(super) async fn enabled_realm(
+    state: &AppState,
+    realm: &str,
+) -> Result<std::sync::Arc<RealmEntry>, OAuthResponseError> {
     Ok(state
         .cache
         .realm(state.store.as_ref(), realm)
@@ -122,14 +134,14 @@ async fn enabled_realm(state: &AppState, realm: &str) -> Result<std::sync::Arc<R
 }
 
 /// The claims of a token signed by one of the realm's keys and issued by this realm.
-fn verified(entry: &RealmEntry, token: &str) -> Option<Map<String, Value>> {
+pub(super) fn verified(entry: &RealmEntry, token: &str) -> Option<Map<String, Value>> {
     let claims: Map<String, Value> = keys::verify(token, &entry.verify_keys()).ok()?;
     let iss = claims.get("iss").and_then(Value::as_str)?;
     iss.ends_with(&format!("/realms/{}", entry.realm.name)).then_some(claims)
 }
 
 /// Revocation and `notBefore` (the realm's, or the issuing client's if later).
-async fn validity(
+pub(super) async fn validity(
     state: &AppState,
     entry: &RealmEntry,
     claims: &Map<String, Value>,

@@ -6,7 +6,9 @@ mod cors;
 mod discovery;
 mod introspect;
 mod jwks;
+mod refresh;
 mod token;
+mod userinfo;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
 fn public_documents() -> Router<AppState> {
     Router::new()
         .route(&format!("/realms/{{realm}}{}", paths::CERTS), get(jwks::certs))
+        .route(&format!("/realms/{{realm}}{}", paths::USERINFO), get(userinfo::userinfo).post(userinfo::userinfo))
         .route(&format!("/realms/{{realm}}{}", paths::OIDC_DISCOVERY), get(discovery::openid_configuration))
         .route(&format!("/realms/{{realm}}{}", paths::OAUTH_METADATA), get(discovery::oauth_metadata))
         .route_layer(tower_http::set_header::SetResponseHeaderLayer::overriding(

@@ -1,4 +1,5 @@
-//! The token endpoint (RFC 6749 §3.2): `client_credentials` and `password` grants.
+//! The token endpoint (RFC 6749 §3.2): `client_credentials`, `password` and
+//! `refresh_token` grants.
 
 use std::sync::{Arc, OnceLock};
 
@@ -49,7 +50,7 @@ async fn issue(
 ) -> Result<Response, OAuthResponseError> {
     let grant_type =
         form.get("grant_type").ok_or_else(|| OAuthError::invalid_request("Missing form parameter: grant_type"))?;
-    if !matches!(grant_type, "client_credentials" | "password") {
+    if !matches!(grant_type, "client_credentials" | "password" | "refresh_token") {
         return Err(OAuthError::new(
             OAuthErrorCode::UnsupportedGrantType,
             format!("Unsupported grant_type: {grant_type}"),
@@ -75,21 +76,26 @@ async fn issue(
     let params = TokenParams { issuer: &issuer, now: super::now(), jti: &jti, resources: &form.resources };
     let scopes = parse_scope_param(form.get("scope"))?;
 
-    let (issued, scope, grant) = match grant_type {
+    let (issued, scope, grant, refresh) = match grant_type {
         "client_credentials" => {
             let (issued, scope) = grant::client_credentials::issue(&ctx, &scopes, &params)?;
             audit.event(EventType::ClientLogin, &who, None);
-            (issued, scope, "client_credentials")
+            (issued, scope, "client_credentials", None)
+        }
+        "refresh_token" => {
+            let (issued, scope, next) = super::refresh::grant(&audit, &ctx, form, &params).await?;
+            (issued, scope, "refresh_token", Some(next))
         }
         _ => {
-            let (issued, scope) = password_grant(&audit, &ctx, form, &scopes, &params).await?;
-            (issued, scope, "password")
+            let (issued, scope, user_id) = password_grant(&audit, &ctx, form, &scopes, &params).await?;
+            let refresh = super::refresh::start(state, &entry.realm, &ctx, &user_id, &scope, params.now).await?;
+            (issued, scope, "password", refresh)
         }
     };
     let access_token = entry.signer_for(&ctx.client).sign(&issued.claims)?;
     crate::metrics::token_issued(state, realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
-    Ok(token_response(&entry, access_token, issued.expires_in, scope))
+    Ok(token_response(&entry, access_token, issued.expires_in, scope, refresh))
 }
 
 async fn password_grant(
@@ -98,7 +104,7 @@ async fn password_grant(
     form: &TokenForm,
     scopes: &[&str],
     params: &TokenParams<'_>,
-) -> Result<(grant::IssuedClaims, String), OAuthResponseError> {
+) -> Result<(grant::IssuedClaims, String, String), OAuthResponseError> {
     let state = audit.state;
     grant::password::check_client(ctx)?;
     let (Some(username), Some(pw)) = (form.get("username"), form.get("password")) else {
@@ -137,7 +143,8 @@ async fn password_grant(
         Ok(_) => audit.event(EventType::Login, &who, None),
         Err(e) => audit.event(EventType::LoginError, &who, Some(e.code.as_str())),
     }
-    Ok(issued?)
+    let (claims, scope) = issued?;
+    Ok((claims, scope, user.id))
 }
 
 /// Keycloak's permanent lockout: the user is disabled until an admin enables it again.
@@ -162,12 +169,19 @@ fn uuid_v4() -> String {
     portcullis_core::new_id()
 }
 
-fn token_response(entry: &RealmEntry, access_token: String, expires_in: i64, scope: String) -> Response {
+fn token_response(
+    entry: &RealmEntry,
+    access_token: String,
+    expires_in: i64,
+    scope: String,
+    refresh: Option<super::refresh::Issued>,
+) -> Response {
+    let (refresh_token, refresh_expires_in) = refresh.map_or((None, 0), |r| (Some(r.token), r.expires_in));
     let body = TokenResponse {
         access_token,
         expires_in,
-        refresh_expires_in: 0,
-        refresh_token: None,
+        refresh_expires_in,
+        refresh_token,
         token_type: "Bearer".into(),
         not_before_policy: entry.realm.not_before,
         scope,

@@ -19,6 +19,12 @@ pub struct RealmRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_before: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_session_idle_timeout: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_session_max_lifespan: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_refresh_token: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_signature_algorithm: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssl_required: Option<String>,
