@@ -187,9 +187,71 @@ fn set_claim_path(claims: &mut Map<String, Value>, path: &[String], value: Value
     node.insert(last.clone(), value);
 }
 
+/// Removes from introspection answers the claims of mappers whose
+/// `introspection.token.claim` is `false` (Keycloak's switch; absent means included).
+/// Role mappers with a `${client_id}` pattern hide the whole top-level claim.
+pub fn hide_from_introspection<'a>(
+    mappers: impl IntoIterator<Item = &'a ProtocolMapper>,
+    claims: &mut Map<String, Value>,
+) {
+    for m in mappers {
+        if m.config.get("introspection.token.claim").is_none_or(|v| v != "false") {
+            continue;
+        }
+        let claim = m.config.get("claim.name").map(String::as_str).unwrap_or_default();
+        let name = match (m.mapper_type.as_str(), claim) {
+            ("oidc-usermodel-realm-role-mapper", "") => "realm_access.roles",
+            ("oidc-usermodel-client-role-mapper", "") => "resource_access",
+            ("oidc-full-name-mapper", _) => "name",
+            (_, c) => c,
+        };
+        let path = split_claim(name);
+        let path: Vec<String> = path.into_iter().take_while(|p| !p.contains("${")).collect();
+        remove_claim_path(claims, &path);
+    }
+}
+
+fn remove_claim_path(claims: &mut Map<String, Value>, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut node = claims;
+    for p in parents {
+        let Some(Value::Object(next)) = node.get_mut(p) else { return };
+        node = next;
+    }
+    node.remove(last);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claims_switched_off_for_introspection_are_removed() {
+        let mapper = |t: &str, claim: &str, introspection: &str| ProtocolMapper {
+            id: String::new(),
+            name: claim.to_owned(),
+            protocol: "openid-connect".into(),
+            mapper_type: t.into(),
+            config: [
+                ("claim.name".to_owned(), claim.to_owned()),
+                ("introspection.token.claim".to_owned(), introspection.to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let mut claims = serde_json::json!({"applications": "x", "a": {"b": 1, "c": 2}, "realm_access": {"roles": ["r"]}, "kept": 1})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mappers = [
+            mapper("oidc-usermodel-attribute-mapper", "applications", "false"),
+            mapper("oidc-hardcoded-claim-mapper", "a.b", "false"),
+            mapper("oidc-usermodel-realm-role-mapper", "", "false"),
+            mapper("oidc-hardcoded-claim-mapper", "kept", "true"),
+        ];
+        hide_from_introspection(&mappers, &mut claims);
+        assert_eq!(Value::Object(claims), serde_json::json!({"a": {"c": 2}, "realm_access": {}, "kept": 1}));
+    }
 
     #[test]
     fn nested_and_escaped_claim_names() {

@@ -118,7 +118,7 @@ impl ClientKeys {
             (Ok(jwks), _) => Ok(Some(jwks)),
             // A failed refetch keeps the client working with the keys it had.
             (Err(e), Some(jwks)) if !refresh => {
-                tracing::warn!(error = %e, url, "refetching a client's JWKS failed; using the cached copy");
+                tracing::warn!(error = %e, "refetching a client's JWKS failed; using the cached copy");
                 Ok(Some(jwks))
             }
             (Err(e), _) => Err(e),

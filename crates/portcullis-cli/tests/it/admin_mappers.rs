@@ -87,3 +87,30 @@ fn duplicate_mapper_names_are_409_on_clients_and_scopes_alike() {
     assert_eq!(r.status(), 409);
     assert_eq!(admin.get_json(&format!("/admin/realms/m/clients/{id}/protocol-mappers/models")), json!([]));
 }
+
+#[test]
+fn introspection_leaves_out_claims_switched_off_for_it() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("m");
+    let id = admin.create_service_client("m", "svc", "secret");
+    let base = format!("/admin/realms/m/clients/{id}/protocol-mappers/models");
+    let mut hidden = hardcoded("internal", "internal", "only-in-the-token");
+    hidden["config"]["introspection.token.claim"] = json!("false");
+    admin.create(&base, &hidden);
+    admin.create(&base, &hardcoded("tenant", "tenant", "acme"));
+    let (_, body) = client_credentials(&server, "m", "svc", "secret", &[]);
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(claims(token)["internal"], "only-in-the-token");
+    let r = server
+        .http
+        .post(server.url("/realms/m/protocol/openid-connect/token/introspect"))
+        .basic_auth("svc", Some("secret"))
+        .form(&[("token", token)])
+        .send()
+        .unwrap();
+    let info: serde_json::Value = r.json().unwrap();
+    assert_eq!(info["active"], true);
+    assert_eq!(info["tenant"], "acme");
+    assert!(info.get("internal").is_none(), "{info}");
+}

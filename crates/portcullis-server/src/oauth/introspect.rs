@@ -52,7 +52,10 @@ async fn introspect_inner(
     let active = match verified(&entry, token) {
         Some(claims) => {
             let validity = validity(state, &entry, &claims).await?;
-            active_claims(claims, &validity)
+            match active_claims(claims, &validity) {
+                Some(claims) => Some(without_hidden_claims(state, &entry, claims).await?),
+                None => None,
+            }
         }
         None => super::refresh::introspect(state, &entry.realm, token, super::now()).await?,
     };
@@ -138,6 +141,22 @@ pub(super) fn verified(entry: &RealmEntry, token: &str) -> Option<Map<String, Va
     let claims: Map<String, Value> = keys::verify(token, &entry.verify_keys()).ok()?;
     let iss = claims.get("iss").and_then(Value::as_str)?;
     iss.ends_with(&format!("/realms/{}", entry.realm.name)).then_some(claims)
+}
+
+/// The claims of the issuing client's mappers switched off for introspection
+/// (`introspection.token.claim` = `false`) are not answered.
+async fn without_hidden_claims(
+    state: &AppState,
+    entry: &RealmEntry,
+    mut claims: Map<String, Value>,
+) -> Result<Map<String, Value>, OAuthResponseError> {
+    let Some(azp) = claims.get("azp").and_then(Value::as_str).map(str::to_owned) else { return Ok(claims) };
+    if let Some(ctx) = state.cache.client(state.store.as_ref(), entry, &azp).await? {
+        let scopes = ctx.default_scopes.iter().chain(&ctx.optional_scopes);
+        let mappers = ctx.client.protocol_mappers.iter().chain(scopes.flat_map(|s| &s.protocol_mappers));
+        portcullis_core::mappers::hide_from_introspection(mappers, &mut claims);
+    }
+    Ok(claims)
 }
 
 /// Revocation and `notBefore` (the realm's, or the issuing client's if later).
