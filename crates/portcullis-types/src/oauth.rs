@@ -21,6 +21,9 @@ pub struct TokenResponse {
     pub not_before_policy: i64,
     /// Space-separated granted scopes.
     pub scope: String,
+    /// RFC 8693 §2.2.1: the type of the token a token exchange issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 /// Error response (RFC 6749 §5.2).

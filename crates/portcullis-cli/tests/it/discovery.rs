@@ -32,7 +32,10 @@ fn openid_configuration_matches_tokens_and_its_endpoints_work() {
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(d["issuer"], claims(token)["iss"]);
     assert_eq!(d["issuer"], server.url("/realms/disc"));
-    assert_eq!(d["grant_types_supported"], json!(["client_credentials", "password", "refresh_token"]));
+    assert_eq!(
+        d["grant_types_supported"],
+        json!(["client_credentials", "password", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"])
+    );
     let methods = json!(["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"]);
     assert_eq!(d["token_endpoint_auth_methods_supported"], methods);
     assert_eq!(d["introspection_endpoint_auth_methods_supported"], methods);
@@ -81,7 +84,15 @@ fn rfc8414_metadata_at_both_locations() {
     for doc in [&keycloak_location, &rfc_location] {
         assert_eq!(doc["token_endpoint"], oidc["token_endpoint"]);
         assert_eq!(doc["jwks_uri"], oidc["jwks_uri"]);
-        assert_eq!(doc["grant_types_supported"], json!(["client_credentials", "password", "refresh_token"]));
+        assert_eq!(
+            doc["grant_types_supported"],
+            json!([
+                "client_credentials",
+                "password",
+                "refresh_token",
+                "urn:ietf:params:oauth:grant-type:token-exchange"
+            ])
+        );
     }
     // Each realm has its own issuer.
     let master = get_json(&server, &server.url("/.well-known/oauth-authorization-server/realms/master"));

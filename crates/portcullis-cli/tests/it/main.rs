@@ -33,3 +33,4 @@ mod secrets_at_rest;
 mod smoke;
 mod tls;
 mod token;
+mod token_exchange;

@@ -4,6 +4,7 @@ pub mod client_credentials;
 pub mod password;
 mod scope_policy;
 mod token;
+pub mod token_exchange;
 
 pub use scope_policy::{parse_scope_param, resolve_scopes, GrantedScopes};
 pub use token::{is_absolute_uri_without_fragment, mint_claims, validate_resources, IssuedClaims, TokenParams};

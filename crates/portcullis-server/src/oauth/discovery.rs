@@ -59,7 +59,12 @@ async fn metadata(state: &AppState, realm: &str, headers: &HeaderMap) -> Result<
         revocation_endpoint_auth_methods_supported: methods.clone(),
         revocation_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
         issuer,
-        grant_types_supported: strings(&["client_credentials", "password", "refresh_token"]),
+        grant_types_supported: strings(&[
+            "client_credentials",
+            "password",
+            "refresh_token",
+            portcullis_core::grant::token_exchange::GRANT_TYPE,
+        ]),
         token_endpoint_auth_methods_supported: methods,
         token_endpoint_auth_signing_alg_values_supported: assertion_algs,
         scopes_supported: scopes,

@@ -4,6 +4,7 @@ mod audit;
 mod client_auth;
 mod cors;
 mod discovery;
+mod exchange;
 mod introspect;
 mod jwks;
 mod refresh;

@@ -1,5 +1,5 @@
-//! The token endpoint (RFC 6749 §3.2): `client_credentials`, `password` and
-//! `refresh_token` grants.
+//! The token endpoint (RFC 6749 §3.2): `client_credentials`, `password`,
+//! `refresh_token` and token exchange (RFC 8693) grants.
 
 use std::sync::{Arc, OnceLock};
 
@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portcullis_core::context::ClientContext;
-use portcullis_core::grant::{self, parse_scope_param, TokenParams};
+use portcullis_core::grant::{self, parse_scope_param, token_exchange, TokenParams};
 use portcullis_core::{password, OAuthError, OAuthErrorCode};
 use portcullis_types::oauth::TokenResponse;
 
@@ -50,7 +50,7 @@ async fn issue(
 ) -> Result<Response, OAuthResponseError> {
     let grant_type =
         form.get("grant_type").ok_or_else(|| OAuthError::invalid_request("Missing form parameter: grant_type"))?;
-    if !matches!(grant_type, "client_credentials" | "password" | "refresh_token") {
+    if !matches!(grant_type, "client_credentials" | "password" | "refresh_token" | token_exchange::GRANT_TYPE) {
         return Err(OAuthError::new(
             OAuthErrorCode::UnsupportedGrantType,
             format!("Unsupported grant_type: {grant_type}"),
@@ -86,6 +86,10 @@ async fn issue(
             let (issued, scope, next) = super::refresh::grant(&audit, &ctx, form, &params).await?;
             (issued, scope, "refresh_token", Some(next))
         }
+        token_exchange::GRANT_TYPE => {
+            let (issued, scope) = super::exchange::grant(&audit, &entry, &ctx, form, &scopes, &params).await?;
+            (issued, scope, "token-exchange", None)
+        }
         _ => {
             let (issued, scope, user_id) = password_grant(&audit, &ctx, form, &scopes, &params).await?;
             let refresh = super::refresh::start(state, &entry.realm, &ctx, &user_id, &scope, params.now).await?;
@@ -95,7 +99,11 @@ async fn issue(
     let access_token = entry.signer_for(&ctx.client).sign(&issued.claims)?;
     crate::metrics::token_issued(state, realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
-    Ok(token_response(&entry, access_token, issued.expires_in, scope, refresh))
+    let mut response = token_response(&entry, access_token, issued.expires_in, scope, refresh);
+    if grant == "token-exchange" {
+        response.issued_token_type = Some(token_exchange::ACCESS_TOKEN_TYPE.into());
+    }
+    Ok(no_store(Json(response).into_response()))
 }
 
 async fn password_grant(
@@ -175,9 +183,9 @@ fn token_response(
     expires_in: i64,
     scope: String,
     refresh: Option<super::refresh::Issued>,
-) -> Response {
+) -> TokenResponse {
     let (refresh_token, refresh_expires_in) = refresh.map_or((None, 0), |r| (Some(r.token), r.expires_in));
-    let body = TokenResponse {
+    TokenResponse {
         access_token,
         expires_in,
         refresh_expires_in,
@@ -185,10 +193,13 @@ fn token_response(
         token_type: "Bearer".into(),
         not_before_policy: entry.realm.not_before,
         scope,
-    };
-    let mut resp = Json(body).into_response();
+        issued_token_type: None,
+    }
+}
+
+/// RFC 6749 §5.1: token responses must not be cached.
+fn no_store(mut resp: Response) -> Response {
     let h = resp.headers_mut();
-    // RFC 6749 §5.1: token responses must not be cached.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     resp
