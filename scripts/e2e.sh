@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end tests: the real portcullis binary against real third-party Python clients
-# (python-keycloak, PyJWT, requests, requests-oauthlib, Authlib).
+# End-to-end tests: the real portcullis binary against real third-party clients
+# (python-keycloak, PyJWT, requests, requests-oauthlib, Authlib; node jose).
 #
 #   scripts/e2e.sh [pytest args...]
 #
-# Needs python3 (>= 3.11) with the venv module and network access to PyPI the first time.
+# Needs python3 (>= 3.11) with the venv module, Node.js with npm, and network access to
+# PyPI and npm the first time (node jose goes to target/e2e-node).
 # The venv lives in target/e2e-venv and is rebuilt only when tests/e2e/requirements.txt
 # (or the Python version) changes. The binary is built with cargo unless PORTCULLIS_BIN
 # points to one.
@@ -41,6 +42,20 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_st
     fi
     "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQS"
     echo "$want_stamp" >"$STAMP"
+fi
+
+# Node `jose` for the resource-server interop test, from the npm registry, into target/.
+JOSE_VERSION="5.10.0"
+export JOSE_DIR="$ROOT/target/e2e-node"
+if [[ ! -f "$JOSE_DIR/node_modules/jose/package.json" ]] \
+    || ! grep -q "\"version\": \"$JOSE_VERSION\"" "$JOSE_DIR/node_modules/jose/package.json"; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "e2e: npm not found; install Node.js 18+ (with npm)" >&2
+        exit 1
+    fi
+    echo "e2e: installing jose@$JOSE_VERSION into $JOSE_DIR" >&2
+    mkdir -p "$JOSE_DIR"
+    npm install --prefix "$JOSE_DIR" --no-audit --no-fund --silent "jose@$JOSE_VERSION" >&2
 fi
 
 if [[ -z "${PORTCULLIS_BIN:-}" ]]; then

@@ -3,7 +3,7 @@
 //! Today this verify path is what parses the untrusted bearer tokens of the admin API
 //! (`portcullis-server/src/extract/admin.rs`: header, key lookup by `kid`, algorithm check,
 //! signature, then the claims); issue 5 adds RFC 7523 client assertions
-//! (`client_assertion` of the token endpoint), which go through the same function.
+//! (`client_assertion` of the token endpoint), parsed by `client_assertion` (mode 5).
 //!
 //! Every input is used four ways, so raw JWT seeds and structured inputs both make progress:
 //! 1. as the token itself (lossy UTF-8), against a fixed verify key set;
@@ -16,6 +16,11 @@
 //!    original's;
 //! 4. as claims that the harness signs (ES256/EdDSA; RS256 signing would halve the speed)
 //!    and verifies: they must come back equal.
+//!
+//! 5. RFC 7523 client assertions: the input (and every token of 2 and 3) also goes through
+//!    `client_assertion::{claimed_client_id, verify_private_key_jwt,
+//!    verify_client_secret_jwt}` against a fixed client JWKS and secret; only assertions
+//!    the harness signed may be accepted.
 //!
 //! The keys are fixed test-only keys (`fuzz/keys/*.pk8`, PKCS#8 DER) so that `kid`s in the
 //! corpus stay valid between runs. Set `PORTCULLIS_FUZZ_WRITE_SEEDS=<dir>` to write one
@@ -55,6 +60,47 @@ struct Fixture {
     /// One token really signed by each signer, with `claims`.
     signed: [String; 3],
     claims: Value,
+    /// The client JWKS of mode 5: the ES256 and EdDSA signers' public keys.
+    client_jwks: String,
+    /// Client assertions signed by the ES256 and EdDSA signers and with [`SECRET`].
+    assertions: [String; 3],
+}
+
+/// The client secret of mode 5.
+const SECRET: &str = "fuzz-client-secret-0123456789";
+/// The audience and time of mode 5.
+const AUDIENCE: &str = "http://localhost:8080/realms/master/protocol/openid-connect/token";
+const NOW: i64 = 1_800_000_000;
+
+fn assertion_claims() -> Value {
+    json!({"iss": "svc", "sub": "svc", "aud": AUDIENCE, "exp": NOW + 60, "iat": NOW, "jti": "fuzz-jti"})
+}
+
+fn hs256(claims: &Value) -> String {
+    let signed = format!("{}.{}", B64.encode(r#"{"alg":"HS256","typ":"JWT"}"#), B64.encode(claims.to_string()));
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET.as_bytes()),
+        signed.as_bytes(),
+    );
+    format!("{signed}.{}", B64.encode(tag.as_ref()))
+}
+
+/// 5: a client assertion is accepted only if the harness signed it.
+fn assertion(fx: &Fixture, token: &str) {
+    use portcullis_core::client_assertion::{
+        claimed_client_id, verify_client_secret_jwt, verify_private_key_jwt, Expected,
+    };
+    let audiences = [AUDIENCE.to_owned()];
+    let expected = Expected { client_id: "svc", audiences: &audiences, algorithm: None, now: NOW };
+    let _ = claimed_client_id(token);
+    let signed_part = |t: &str| t.rsplit_once('.').map(|(s, _)| s.to_owned());
+    let ours = |t: &str| fx.assertions.iter().chain(&fx.signed).any(|a| signed_part(a) == signed_part(t));
+    if verify_private_key_jwt(token, &fx.client_jwks, &expected).is_ok() {
+        assert!(ours(token), "an assertion the harness did not sign verified: {token}");
+    }
+    if verify_client_secret_jwt(token, SECRET, &expected).is_ok() {
+        assert!(ours(token), "an HMAC assertion the harness did not sign verified: {token}");
+    }
 }
 
 impl Fixture {
@@ -99,7 +145,21 @@ fn fixture() -> &'static Fixture {
                 std::fs::write(path, token).expect("seed written");
             }
         }
-        Fixture { signers, signed, claims }
+        let jwk = |s: &Signer| {
+            let j = s.jwk();
+            json!({"kty": j.kty, "crv": j.crv, "x": j.x, "y": j.y, "kid": s.kid()})
+        };
+        let client_jwks = json!({"keys": [jwk(&signers[1]), jwk(&signers[2])]}).to_string();
+        let a = assertion_claims();
+        let assertions =
+            [signers[1].sign(&a).expect("signing works"), signers[2].sign(&a).expect("signing works"), hs256(&a)];
+        if let Ok(dir) = std::env::var("PORTCULLIS_FUZZ_WRITE_SEEDS") {
+            for (i, token) in assertions.iter().enumerate() {
+                let path = std::path::Path::new(&dir).join(format!("assertion-{i}"));
+                std::fs::write(path, token).expect("seed written");
+            }
+        }
+        Fixture { signers, signed, claims, client_jwks, assertions }
     })
 }
 
@@ -279,6 +339,7 @@ fn forged(fx: &Fixture, keys: &[VerifyKey<'_>], u: &mut Unstructured<'_>) -> arb
         token.push('.');
         token.push_str(x);
     }
+    assertion(fx, &token);
     if let Ok(claims) = verify_all(&token, keys) {
         // The fuzzer may splice the segments of a signed seed back together.
         let signed_part = token.rsplit_once('.').map(|(s, _)| s);
@@ -318,6 +379,7 @@ fn tampered(fx: &Fixture, keys: &[VerifyKey<'_>], u: &mut Unstructured<'_>) -> a
         }
     }
     let token = String::from_utf8_lossy(&token);
+    assertion(fx, &token);
     if let Ok(claims) = verify_all(&token, keys) {
         let signed_part = |t: &str| t.rsplit_once('.').map(|(s, _)| s.to_owned());
         assert_eq!(signed_part(&token), signed_part(original), "edited signed part verified: {token}");
@@ -345,8 +407,10 @@ fuzz_target!(|data: &[u8]| {
     let fx = fixture();
     let keys = fx.verify_keys();
 
-    // 1: the input is the token.
-    let _ = verify_all(&String::from_utf8_lossy(data), &keys);
+    // 1: the input is the token (and, 5, a client assertion).
+    let token = String::from_utf8_lossy(data);
+    let _ = verify_all(&token, &keys);
+    assertion(fx, &token);
 
     // 2–4: the input drives structured tokens; the first byte picks which.
     let Some((&mode, rest)) = data.split_first() else { return };
