@@ -11,9 +11,21 @@ use crate::events::EventSink;
 use crate::rate_limit::Limiter;
 use crate::secrets::SecretVerifier;
 
-/// Shared state of every handler.
+/// Shared state of every handler. One `Arc`, because axum clones the state for every
+/// extractor and layer of every request: one atomic increment instead of one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// Persistent storage.
     pub store: Arc<dyn Store>,
     /// Realm and client cache of the token path.
@@ -38,7 +50,7 @@ impl AppState {
     /// Wraps a store, its secret hasher and a configuration; starts the event writer, so
     /// it must run inside a Tokio runtime.
     pub fn new(store: Arc<dyn Store>, hasher: SecretHasher, config: ServerConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             cache: Arc::new(Cache::new(config.cache)),
             secrets: Arc::new(SecretVerifier::new(hasher)),
             token_limit: Limiter::per_second(config.token_rate_limit),
@@ -48,7 +60,7 @@ impl AppState {
             client_keys: Arc::new(ClientKeys::new()),
             store,
             config: Arc::new(config),
-        }
+        }))
     }
 
     /// After a committed admin write to `realm`: drops the local cache entry and tells
