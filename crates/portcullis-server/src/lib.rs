@@ -111,14 +111,24 @@ pub fn app(state: AppState) -> axum::Router {
     router::build(state)
 }
 
+/// Keycloak answers `/admin/realms/` as `/admin/realms`, and clients rely on it
+/// (keycloak-admin-client posts new realms there). The slash goes before routing, which a
+/// layer on the router itself would be too late for.
+pub(crate) fn tolerate_trailing_slash(
+    app: axum::Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+    tower_http::normalize_path::NormalizePath<axum::Router>,
+    std::net::SocketAddr,
+> {
+    let svc = tower::Layer::layer(&tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(), app);
+    axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(svc)
+}
+
 /// Serves until `shutdown` completes, then drains in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Http)
+    axum::serve(listener, tolerate_trailing_slash(app)).with_graceful_shutdown(shutdown).await.map_err(StartError::Http)
 }

@@ -3,7 +3,6 @@
 //! or certbot) takes effect without a restart. A reload that fails keeps the old pair.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -62,7 +61,7 @@ pub async fn serve_tls(
     let std_listener = listener.into_std().map_err(StartError::Http)?;
     axum_server::from_tcp_rustls(std_listener, tls.config)
         .handle(handle)
-        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .serve(crate::tolerate_trailing_slash(app))
         .await
         .map_err(StartError::Http)
 }

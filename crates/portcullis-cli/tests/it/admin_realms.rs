@@ -271,3 +271,16 @@ fn old_name_of_a_renamed_realm_can_be_used_again() {
     admin.create_service_client("first", "svc", "s1");
     assert_eq!(admin.get_json("/admin/realms/second/clients?clientId=svc"), json!([]));
 }
+
+#[test]
+fn a_trailing_slash_is_accepted_as_keycloak_does() {
+    // keycloak-admin-client creates realms with POST /admin/realms/.
+    let server = Server::start();
+    let admin = server.admin();
+    let r = admin.post("/admin/realms/", &json!({"realm": "slashed", "enabled": true}));
+    assert_eq!(r.status(), 201);
+    assert_eq!(admin.get("/admin/realms/slashed/").status(), 200);
+    let d = server.http.get(server.url("/realms/slashed/.well-known/openid-configuration/")).send().unwrap();
+    assert_eq!(d.status(), 200);
+    assert_eq!(admin.get("/admin/realms/nope/").status(), 404, "still a 404 when there is nothing");
+}
