@@ -5,7 +5,7 @@
 #   scripts/e2e.sh [pytest args...]
 #
 # Needs python3 (>= 3.11) with the venv module, Node.js with npm, and network access to
-# PyPI and npm the first time (node jose goes to target/e2e-node).
+# PyPI and npm the first time (the node packages go to target/e2e-node).
 # The venv lives in target/e2e-venv and is rebuilt only when tests/e2e/requirements.txt
 # (or the Python version) changes. The binary is built with cargo unless PORTCULLIS_BIN
 # points to one.
@@ -44,19 +44,26 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_st
     echo "$want_stamp" >"$STAMP"
 fi
 
-# Node `jose` for the resource-server interop test, from the npm registry, into target/.
-JOSE_VERSION="5.10.0"
+# Node packages, from the npm registry, into target/: `jose` for the resource-server
+# interop test, `@keycloak/keycloak-admin-client` for the admin journey.
+NODE_PACKAGES=("jose@5.10.0" "@keycloak/keycloak-admin-client@26.7.4")
 export JOSE_DIR="$ROOT/target/e2e-node"
-if [[ ! -f "$JOSE_DIR/node_modules/jose/package.json" ]] \
-    || ! grep -q "\"version\": \"$JOSE_VERSION\"" "$JOSE_DIR/node_modules/jose/package.json"; then
+for spec in "${NODE_PACKAGES[@]}"; do
+    name="${spec%@*}"
+    version="${spec##*@}"
+    manifest="$JOSE_DIR/node_modules/$name/package.json"
+    if [[ -f "$manifest" ]] && grep -q "\"version\": \"$version\"" "$manifest"; then
+        continue
+    fi
     if ! command -v npm >/dev/null 2>&1; then
         echo "e2e: npm not found; install Node.js 18+ (with npm)" >&2
         exit 1
     fi
-    echo "e2e: installing jose@$JOSE_VERSION into $JOSE_DIR" >&2
+    echo "e2e: installing $spec into $JOSE_DIR" >&2
     mkdir -p "$JOSE_DIR"
-    npm install --prefix "$JOSE_DIR" --no-audit --no-fund --silent "jose@$JOSE_VERSION" >&2
-fi
+    npm install --prefix "$JOSE_DIR" --no-audit --no-fund --silent "${NODE_PACKAGES[@]}" >&2
+    break
+done
 
 if [[ -z "${PORTCULLIS_BIN:-}" ]]; then
     echo "e2e: cargo build -p portcullis-cli" >&2

@@ -2,6 +2,7 @@
 
 mod keys;
 mod master_key;
+mod remote;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,30 @@ enum Command {
     /// Manage realms' signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Log in to a server's Admin API; the admin commands below use the session.
+    Login(remote::login::LoginArgs),
+    /// End the session (revoked at the server, removed locally).
+    Logout,
+    /// Realms.
+    #[command(subcommand)]
+    Realm(remote::realm::RealmCommand),
+    /// Clients, their secrets and client scopes; `client onboard` does a whole onboarding.
+    #[command(subcommand)]
+    Client(remote::client::ClientCommand),
+    /// Client scopes.
+    #[command(subcommand, name = "client-scope")]
+    ClientScope(remote::scope::ScopeCommand),
+    /// Realm roles, or a client's roles.
+    #[command(subcommand)]
+    Role(remote::role::RoleCommand),
+    /// Users, their attributes and realm roles.
+    #[command(subcommand)]
+    User(remote::user::UserCommand),
+    /// The service-account user of a client: its profile, attributes and realm roles.
+    #[command(subcommand, name = "service-account")]
+    ServiceAccount(remote::user::ServiceAccountCommand),
+    /// Get a token with client credentials, or `token verify` one against a realm's keys.
+    Token(remote::token::TokenArgs),
 }
 
 /// Runs a command against the database (no server): warnings logged, errors printed.
@@ -45,5 +70,14 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::MasterKey(command) => offline(|| master_key::run(command)),
         Command::Keys(command) => offline(|| keys::run(command)),
+        Command::Login(args) => remote::report(remote::login::login(args)),
+        Command::Logout => remote::report(remote::login::logout()),
+        Command::Realm(c) => remote::report(remote::realm::run(c)),
+        Command::Client(c) => remote::report(remote::client::run(c)),
+        Command::ClientScope(c) => remote::report(remote::scope::run(c)),
+        Command::Role(c) => remote::report(remote::role::run(c)),
+        Command::User(c) => remote::report(remote::user::run_user(c)),
+        Command::ServiceAccount(c) => remote::report(remote::user::run_service_account(c)),
+        Command::Token(args) => remote::report(remote::token::run(args)),
     }
 }

@@ -4,11 +4,12 @@
 //! keys come from (inline, URL) and the single use of each `jti` are the caller's.
 
 use aws_lc_rs::hmac;
-use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::jwk::{Jwk, JwkError, JwkSet};
 
 /// The `client_assertion_type` of RFC 7523 §2.2.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -57,6 +58,16 @@ pub enum AssertionError {
     /// The client's JWKS cannot be used.
     #[error("client JWKS invalid: {0}")]
     Jwks(String),
+}
+
+impl From<JwkError> for AssertionError {
+    fn from(e: JwkError) -> Self {
+        match e {
+            JwkError::Invalid(why) => Self::Jwks(why),
+            JwkError::Algorithm(alg) => Self::Algorithm(alg),
+            JwkError::Signature => Self::Signature,
+        }
+    }
 }
 
 /// What the claims of an accepted assertion say, for the replay check.
@@ -147,7 +158,7 @@ pub fn verify_private_key_jwt(
     let [key] = candidates.as_slice() else {
         return Err(AssertionError::UnknownKey);
     };
-    key.verify(alg, parts.signed, &parts.signature)?;
+    key.verify(alg, parts.signed, &parts.signature).map_err(AssertionError::from)?;
     check_claims(parts.claims, expected)
 }
 
@@ -204,78 +215,6 @@ fn check_claims(c: Claims, e: &Expected<'_>) -> Result<Accepted, AssertionError>
     match c.jti {
         Some(jti) if !jti.is_empty() && jti.len() <= 512 => Ok(Accepted { jti, exp }),
         _ => Err(AssertionError::NoJti),
-    }
-}
-
-/// A JWK Set (RFC 7517 §5) as a client publishes it.
-#[derive(Debug, Deserialize)]
-struct JwkSet {
-    keys: Vec<Jwk>,
-}
-
-/// The public members of a client's JWK this module uses.
-#[derive(Debug, Deserialize)]
-struct Jwk {
-    kty: String,
-    kid: Option<String>,
-    alg: Option<String>,
-    #[serde(rename = "use")]
-    use_: Option<String>,
-    crv: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
-}
-
-impl Jwk {
-    fn usable_for(&self, alg: &str) -> bool {
-        let kty_fits = match alg {
-            "ES256" => self.kty == "EC" && self.crv.as_deref() == Some("P-256"),
-            "ES384" => self.kty == "EC" && self.crv.as_deref() == Some("P-384"),
-            "EdDSA" => self.kty == "OKP" && self.crv.as_deref() == Some("Ed25519"),
-            _ => self.kty == "RSA",
-        };
-        kty_fits && self.alg.as_deref().is_none_or(|a| a == alg) && self.use_.as_deref().is_none_or(|u| u == "sig")
-    }
-
-    fn member(&self, v: &Option<String>) -> Result<Vec<u8>, AssertionError> {
-        let v = v.as_deref().ok_or_else(|| AssertionError::Jwks(format!("{} key without a member", self.kty)))?;
-        B64.decode(v).map_err(|_| AssertionError::Jwks("key member is not base64url".into()))
-    }
-
-    fn verify(&self, alg: &str, signed: &[u8], sig: &[u8]) -> Result<(), AssertionError> {
-        let bad = |_| AssertionError::Signature;
-        if self.kty == "RSA" {
-            let rsa: &'static signature::RsaParameters = match alg {
-                "RS256" => &signature::RSA_PKCS1_2048_8192_SHA256,
-                "RS384" => &signature::RSA_PKCS1_2048_8192_SHA384,
-                "RS512" => &signature::RSA_PKCS1_2048_8192_SHA512,
-                "PS256" => &signature::RSA_PSS_2048_8192_SHA256,
-                "PS384" => &signature::RSA_PSS_2048_8192_SHA384,
-                "PS512" => &signature::RSA_PSS_2048_8192_SHA512,
-                _ => return Err(AssertionError::Algorithm(alg.to_owned())),
-            };
-            let (n, e) = (self.member(&self.n)?, self.member(&self.e)?);
-            return RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.verify(rsa, signed, sig).map_err(bad);
-        }
-        let (algorithm, public): (&'static dyn VerificationAlgorithm, Vec<u8>) = match alg {
-            "ES256" | "ES384" => {
-                let (x, y) = (self.member(&self.x)?, self.member(&self.y)?);
-                let (len, a): (usize, &'static dyn VerificationAlgorithm) = if alg == "ES256" {
-                    (32, &signature::ECDSA_P256_SHA256_FIXED)
-                } else {
-                    (48, &signature::ECDSA_P384_SHA384_FIXED)
-                };
-                if x.len() != len || y.len() != len {
-                    return Err(AssertionError::Jwks("EC key coordinates of the wrong length".into()));
-                }
-                (a, [&[4u8][..], &x, &y].concat())
-            }
-            "EdDSA" => (&signature::ED25519, self.member(&self.x)?),
-            _ => return Err(AssertionError::Algorithm(alg.to_owned())),
-        };
-        UnparsedPublicKey::new(algorithm, public).verify(signed, sig).map_err(bad)
     }
 }
 

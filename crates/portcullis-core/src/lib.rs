@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod grant;
 pub mod introspection;
+pub mod jwk;
 pub mod keys;
 pub mod mappers;
 pub mod password;

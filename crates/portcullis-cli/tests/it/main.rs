@@ -15,6 +15,7 @@ mod algorithms;
 mod bad_input;
 mod brute_force;
 mod cli;
+mod cli_admin;
 mod client_jwt;
 mod cors;
 mod discovery;
