@@ -3,12 +3,8 @@
 //! change feed (PostgreSQL) or their cache TTL (SQLite). The admin API's
 //! `POST /admin/realms/{realm}/keys/rotate` does the same online.
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-
-use crate::master_key::{resolve, MasterKeyArgs};
 
 /// `keys` subcommands.
 #[derive(Debug, Subcommand)]
@@ -24,15 +20,8 @@ pub struct RotateArgs {
     /// The realm.
     #[arg(long)]
     realm: String,
-    /// Directory of the embedded SQLite database.
-    #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
-    data_dir: PathBuf,
-    /// Database URL, overriding --data-dir.
-    #[arg(long, env = "PORTCULLIS_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
-    /// The master key.
     #[command(flatten)]
-    master_key: MasterKeyArgs,
+    db: crate::transfer::Database,
     /// Extra seconds the old key keeps verifying, for servers that sign with a cached key
     /// until they reload (at least their --cache-ttl-seconds).
     #[arg(long, default_value_t = 300)]
@@ -42,14 +31,9 @@ pub struct RotateArgs {
 /// Runs a `keys` command.
 pub fn run(command: KeysCommand) -> anyhow::Result<()> {
     let KeysCommand::Rotate(args) = command;
-    let (master, _) = resolve(&args.master_key, &args.data_dir, false)?;
-    let url = match &args.database_url {
-        Some(u) => u.clone(),
-        None => crate::serve::existing_sqlite_url(&args.data_dir)?,
-    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let store = portcullis_server::open_store(&url, &master).await?;
+        let store = crate::transfer::open(&args.db, false).await?;
         let realm = portcullis_server::realm_by_name(&store, &args.realm)
             .await?
             .with_context(|| format!("no realm named '{}'", args.realm))?;

@@ -4,6 +4,7 @@ mod keys;
 mod master_key;
 mod remote;
 mod serve;
+mod transfer;
 
 use clap::{Parser, Subcommand};
 
@@ -50,6 +51,10 @@ enum Command {
     ServiceAccount(remote::user::ServiceAccountCommand),
     /// Get a token with client credentials, or `token verify` one against a realm's keys.
     Token(remote::token::TokenArgs),
+    /// Write a realm as Keycloak realm JSON (offline from the database, or --online).
+    Export(transfer::ExportArgs),
+    /// Create a realm from Keycloak realm JSON (offline into the database, or --online).
+    Import(transfer::ImportArgs),
 }
 
 /// Runs a command against the database (no server): warnings logged, errors printed.
@@ -79,5 +84,7 @@ fn main() -> std::process::ExitCode {
         Command::User(c) => remote::report(remote::user::run_user(c)),
         Command::ServiceAccount(c) => remote::report(remote::user::run_service_account(c)),
         Command::Token(args) => remote::report(remote::token::run(args)),
+        Command::Export(args) => remote::report(transfer::export(args)),
+        Command::Import(args) => remote::report(transfer::import(args)),
     }
 }

@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// when every request comes through the proxy.
     #[arg(long, env = "PORTCULLIS_PROXY_HEADERS", value_enum)]
     proxy_headers: Option<ProxyHeaders>,
+    /// Import every realm export (`*.json`, Keycloak realm JSON) in this directory whose
+    /// realm does not exist yet, before serving (as Keycloak's --import-realm).
+    #[arg(long, env = "PORTCULLIS_IMPORT_REALM")]
+    import_realm: Option<PathBuf>,
     /// The master key.
     #[command(flatten)]
     master_key: crate::master_key::MasterKeyArgs,
@@ -135,6 +139,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let (state, app) = portcullis_server::build(config).await?;
+    if let Some(dir) = &args.import_realm {
+        portcullis_server::realm_io::import_dir(&state, dir).await.map_err(anyhow::Error::msg)?;
+    }
     // Before the "listening" line: a signal sent as soon as it appears must drain, not kill.
     let shutdown = shutdown_signal();
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -202,7 +209,7 @@ fn validate_public_url(u: &str) -> anyhow::Result<String> {
 }
 
 /// Creates the data dir if needed, checks that it is writable, and names the SQLite file.
-fn sqlite_url_in(dir: &Path) -> anyhow::Result<String> {
+pub(crate) fn sqlite_url_in(dir: &Path) -> anyhow::Result<String> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
     let probe = dir.join(".write-test");
     std::fs::write(&probe, b"ok").with_context(|| format!("data dir {} is not writable", dir.display()))?;

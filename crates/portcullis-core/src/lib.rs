@@ -16,6 +16,7 @@ pub mod jwk;
 pub mod keys;
 pub mod mappers;
 pub mod password;
+pub mod password_transfer;
 pub mod realm;
 pub mod refresh;
 pub mod role;

@@ -1,7 +1,7 @@
 //! Portcullis over HTTP: the OAuth 2.0 / OpenID Connect endpoints of each realm and the
 //! Keycloak-compatible Admin REST API, on axum.
 
-mod admin_api;
+pub(crate) mod admin_api;
 mod bootstrap;
 pub mod brute_force;
 mod cache;
@@ -18,6 +18,7 @@ pub mod key_rotation;
 pub mod metrics;
 mod oauth;
 pub mod rate_limit;
+pub mod realm_io;
 mod request_meta;
 mod router;
 pub mod secrets;
@@ -28,7 +29,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use portcullis_store::notify::Change;
-use portcullis_store::{SqlStore, StoreOptions};
+pub use portcullis_store::SqlStore;
+use portcullis_store::StoreOptions;
 use tokio::net::TcpListener;
 
 pub use cache::{jwks_json, CachePolicy};

@@ -3,7 +3,7 @@ use portcullis_core::defaults::RealmSeed;
 use portcullis_core::error::{CoreError, CoreResult};
 use portcullis_core::keys::StoredKey;
 use portcullis_core::realm::Realm;
-use portcullis_core::store::RealmStore;
+use portcullis_core::store::{ClientSeed, RealmStore};
 use sqlx::Row;
 
 use portcullis_core::sealing::DataKey;
@@ -54,16 +54,10 @@ impl RealmStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err(&conflict))?;
+        // Order for the foreign keys: roles and scopes, then clients, then their roles,
+        // then what refers to any role (composites, users' and service accounts' mappings).
         for role in &seed.roles {
             crate::roles::insert_role(&mut tx, role).await?;
-        }
-        for (parent, child) in &seed.composites {
-            sqlx::query("INSERT INTO role_composites (parent_id, child_id) VALUES ($1, $2)")
-                .bind(parent)
-                .bind(child)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
         }
         for scope in &seed.scopes {
             crate::scopes::insert_scope(&mut tx, scope).await?;
@@ -78,14 +72,30 @@ impl RealmStore for SqlStore {
                 .map_err(db_err)?;
         }
         insert_signing_key(&self.data_key, key)?.execute(&mut *tx).await.map_err(db_err)?;
-        for (user, hash, roles) in &seed.users {
-            crate::users::insert_user_with(&mut tx, user, hash.as_deref(), roles).await?;
-        }
         for client in &seed.clients {
-            crate::clients::insert_client(&mut tx, &self.data_key, client).await?;
+            // Service accounts get their roles below, once client roles exist.
+            let without_roles = ClientSeed {
+                service_account: client.service_account.as_ref().map(|(u, _)| (u.clone(), Vec::new())),
+                ..client.clone()
+            };
+            crate::clients::insert_client(&mut tx, &self.data_key, &without_roles).await?;
         }
         for role in &seed.client_roles {
             crate::roles::insert_role(&mut tx, role).await?;
+        }
+        for (parent, child) in &seed.composites {
+            sqlx::query("INSERT INTO role_composites (parent_id, child_id) VALUES ($1, $2)")
+                .bind(parent)
+                .bind(child)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for (user, roles) in seed.clients.iter().filter_map(|c| c.service_account.as_ref()) {
+            crate::roles::map_roles(&mut tx, &user.id, roles).await?;
+        }
+        for (user, hash, roles) in &seed.users {
+            crate::users::insert_user_with(&mut tx, user, hash.as_deref(), roles).await?;
         }
         tx.commit().await.map_err(db_err)
     }

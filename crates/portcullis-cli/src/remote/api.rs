@@ -173,6 +173,24 @@ impl Api {
         json(self.call(self.http.post(self.url(path)), &what)?, &what)
     }
 
+    /// POST with a query string and no body, answering JSON.
+    pub fn post_query_for_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, CliError> {
+        let what = format!("POST {path}");
+        json(self.call(self.http.post(self.url(path)).query(query), &what)?, &what)
+    }
+
+    /// POST a JSON document given as text (kept as is, so the server's line and column
+    /// numbers match the file), answering JSON.
+    pub fn post_text(&self, path: &str, text: &str) -> Result<Value, CliError> {
+        let what = format!("POST {path}");
+        let req = self
+            .http
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(text.to_owned());
+        json(self.call(req, &what)?, &what)
+    }
+
     /// PUT JSON (or nothing).
     pub fn put(&self, path: &str, body: Option<&Value>) -> Result<(), CliError> {
         let mut req = self.http.put(self.url(path));

@@ -17,5 +17,5 @@ mod set;
 pub mod token;
 pub mod user;
 
-pub use api::Api;
-pub use error::report;
+pub use api::{seg, Api};
+pub use error::{report, CliError};

@@ -27,6 +27,7 @@ mod introspection;
 mod key_rotation;
 mod multi_instance;
 mod operations;
+mod realm_transfer;
 mod refresh;
 mod restart;
 mod secret_rotation;

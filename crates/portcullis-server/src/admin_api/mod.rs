@@ -8,7 +8,7 @@ mod client_roles;
 mod client_scopes;
 mod client_secret;
 mod clients;
-mod convert;
+pub(crate) mod convert;
 mod events;
 mod keys;
 mod mappers;
@@ -37,6 +37,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/realms", get(realms::list).post(realms::create))
         .route(R, get(realms::get).put(realms::update).delete(realms::delete))
         .route(&format!("{R}/push-revocation"), axum::routing::post(realms::push_revocation))
+        .route(&format!("{R}/partial-export"), axum::routing::post(realms::partial_export))
         .route(&format!("{R}/keys"), get(keys::list))
         .route(&format!("{R}/keys/rotate"), axum::routing::post(keys::rotate))
         .route(&format!("{R}/clients/{{id}}/push-revocation"), axum::routing::post(realms::push_revocation_client))

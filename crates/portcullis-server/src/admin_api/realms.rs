@@ -10,7 +10,7 @@ use super::convert::{apply_realm, realm_rep};
 use super::{client_secret, created, realm, seg, ApiResult};
 use crate::error::ApiError;
 use crate::extract::admin::{Admin, MASTER_REALM};
-use crate::extract::body::JsonBody;
+use crate::extract::body::{JsonBody, JsonText};
 use crate::state::AppState;
 
 /// `GET /admin/realms`.
@@ -19,13 +19,25 @@ pub async fn list(admin: Admin, State(state): State<AppState>) -> ApiResult<Json
     Ok(Json(realms.iter().filter(|r| admin.sees(&r.name)).map(realm_rep).collect()))
 }
 
-/// `POST /admin/realms`: a realm with Keycloak's default roles and client scopes.
+/// `POST /admin/realms`: a realm with Keycloak's default roles and client scopes, or, as
+/// in Keycloak, a whole realm export (clients, client scopes, roles, users) imported in
+/// one transaction; the answer then carries the import report.
 pub async fn create(
     _: Admin,
     State(state): State<AppState>,
     headers: HeaderMap,
-    JsonBody(rep): JsonBody<RealmRepresentation>,
+    JsonText(text): JsonText,
 ) -> ApiResult<Response> {
+    let raw: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let is_export = ["clients", "users", "clientScopes", "roles"]
+        .iter()
+        .any(|k| raw.get(k).is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty())));
+    if is_export {
+        return import(&state, &headers, text).await;
+    }
+    let rep: RealmRepresentation =
+        serde_json::from_value(raw).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let name = rep.realm.clone().ok_or_else(|| ApiError::BadRequest("realm name is required".into()))?;
     let mut realm = Realm::new(&name)?;
     if let Some(id) = rep.id.clone().filter(|i| !i.is_empty()) {
@@ -56,6 +68,52 @@ pub async fn create(
     }
     state.changed(&name).await;
     Ok(created(&state, &headers, &format!("/admin/realms/{}", seg(&name))))
+}
+
+async fn import(state: &AppState, headers: &HeaderMap, text: String) -> ApiResult<Response> {
+    use crate::realm_io::ImportError;
+    let report =
+        crate::realm_io::import(state.store.as_ref(), state.secrets.hasher(), text).await.map_err(|e| match e {
+            ImportError::Exists(_) => ApiError::Conflict(e.to_string()),
+            ImportError::Store(inner) => ApiError::from(inner),
+            other => ApiError::BadRequest(format!("realm import refused: {other}")),
+        })?;
+    state.changed(&report.realm).await;
+    let mut resp = created(state, headers, &format!("/admin/realms/{}", seg(&report.realm)));
+    *resp.body_mut() = axum::body::Body::from(serde_json::to_vec(&report).unwrap_or_default());
+    resp.headers_mut()
+        .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    Ok(resp)
+}
+
+/// Query of `partial-export`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportQuery {
+    #[serde(default, deserialize_with = "super::query_bool")]
+    export_clients: bool,
+    #[serde(default, deserialize_with = "super::query_bool")]
+    export_groups_and_roles: bool,
+}
+
+/// `POST /admin/realms/{realm}/partial-export`: as Keycloak's, the realm with its client
+/// scopes, and on request its clients and roles; secrets masked, no users.
+pub async fn partial_export(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+) -> ApiResult<Json<portcullis_types::keycloak::RealmExport>> {
+    let r = realm(&state, &name).await?;
+    let mut doc = crate::realm_io::export(state.store.as_ref(), &r, false).await?;
+    doc.users.clear();
+    if !q.export_clients {
+        doc.clients.clear();
+    }
+    if !q.export_groups_and_roles {
+        doc.roles = None;
+    }
+    Ok(Json(doc))
 }
 
 /// `GET /admin/realms/{realm}`.

@@ -3,12 +3,14 @@
 //! Keycloak treats an absent field as "leave unchanged"; unknown fields are ignored.
 
 mod client;
+mod export;
 mod realm;
 mod role;
 mod scope;
 mod user;
 
 pub use client::{ClientRepresentation, ClientSecretRepresentation};
+pub use export::{Composites, RealmExport, RoleExport, RolesExport, UserExport};
 pub use realm::RealmRepresentation;
 pub use role::RoleRepresentation;
 pub use scope::{ClientScopeRepresentation, ProtocolMapperRepresentation};

@@ -32,7 +32,8 @@ pub struct UserRepresentation {
     pub required_actions: Option<Vec<String>>,
 }
 
-/// `CredentialRepresentation` as sent when creating a user with a password.
+/// `CredentialRepresentation`: a password to set (`value`) or, in a realm export, a stored
+/// hash (`secretData` and `credentialData`, JSON texts as Keycloak writes them).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CredentialRepresentation {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -41,4 +42,8 @@ pub struct CredentialRepresentation {
     pub value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temporary: Option<bool>,
+    #[serde(rename = "secretData", skip_serializing_if = "Option::is_none")]
+    pub secret_data: Option<String>,
+    #[serde(rename = "credentialData", skip_serializing_if = "Option::is_none")]
+    pub credential_data: Option<String>,
 }
