@@ -55,6 +55,8 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Create a realm from Keycloak realm JSON (offline into the database, or --online).
     Import(transfer::ImportArgs),
+    /// Make a realm on the server match a YAML or JSON file (plan first; --dry-run, --prune).
+    Apply(remote::apply::ApplyArgs),
 }
 
 /// Runs a command against the database (no server): warnings logged, errors printed.
@@ -86,5 +88,6 @@ fn main() -> std::process::ExitCode {
         Command::Token(args) => remote::report(remote::token::run(args)),
         Command::Export(args) => remote::report(transfer::export(args)),
         Command::Import(args) => remote::report(transfer::import(args)),
+        Command::Apply(args) => remote::report(remote::apply::run(args)),
     }
 }

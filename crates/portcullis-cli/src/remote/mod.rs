@@ -2,6 +2,7 @@
 //! database behind its back) and the token endpoint.
 
 mod api;
+pub mod apply;
 mod args;
 pub mod client;
 mod error;

@@ -12,13 +12,13 @@ use serde_json::{json, Value};
 use crate::harness::{bin, claims, Server, ADMIN_PASSWORD, ADMIN_USER};
 
 /// A CLI user: their own config dir (the session lives there).
-struct Cli {
+pub struct Cli {
     config: tempfile::TempDir,
     server: String,
 }
 
 impl Cli {
-    fn new(server: &Server) -> Self {
+    pub fn new(server: &Server) -> Self {
         Self { config: tempfile::tempdir().unwrap(), server: server.base.clone() }
     }
 
@@ -26,7 +26,7 @@ impl Cli {
         self.config.path().join("portcullis").join("session.json")
     }
 
-    fn run_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    pub fn run_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(bin());
         cmd.args(args)
             .env("PORTCULLIS_CONFIG_DIR", self.config.path().join("portcullis"))
@@ -46,24 +46,24 @@ impl Cli {
         child.wait_with_output().unwrap()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub fn run(&self, args: &[&str]) -> Output {
         self.run_with(args, "", &[])
     }
 
     /// Runs and asserts success; stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
         assert!(o.status.success(), "{args:?}: exit {:?}\n{}{}", o.status.code(), out(&o), err(&o));
         out(&o)
     }
 
-    fn json(&self, args: &[&str]) -> Value {
+    pub fn json(&self, args: &[&str]) -> Value {
         let mut a = args.to_vec();
         a.extend(["-o", "json"]);
         serde_json::from_str(&self.ok(&a)).unwrap_or_else(|e| panic!("{args:?}: not JSON: {e}"))
     }
 
-    fn login(&self) {
+    pub fn login(&self) {
         let o = self.run_with(
             &["login", "--server", &self.server, "--user", ADMIN_USER, "--password-stdin"],
             &format!("{ADMIN_PASSWORD}\n"),
@@ -73,18 +73,18 @@ impl Cli {
     }
 
     /// Runs and asserts the exit code; stderr.
-    fn fails(&self, args: &[&str], code: i32) -> String {
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
         let o = self.run(args);
         assert_eq!(o.status.code(), Some(code), "{args:?}\n{}{}", out(&o), err(&o));
         err(&o)
     }
 }
 
-fn out(o: &Output) -> String {
+pub fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn err(o: &Output) -> String {
+pub fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

@@ -16,6 +16,7 @@ mod bad_input;
 mod brute_force;
 mod cli;
 mod cli_admin;
+mod cli_apply;
 mod client_jwt;
 mod cors;
 mod discovery;
