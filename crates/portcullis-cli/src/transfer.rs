@@ -51,8 +51,23 @@ pub struct ImportArgs {
     /// Through the logged-in server's Admin API (POST /admin/realms with the document).
     #[arg(long)]
     online: bool,
+    /// With --online, into the existing realm (Keycloak's partial import of its roles,
+    /// clients and users): what to do with one that exists already.
+    #[arg(long, value_enum, requires = "online")]
+    if_exists: Option<IfExists>,
     #[command(flatten)]
     db: Database,
+}
+
+/// `--if-exists`: Keycloak's `ifResourceExists`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum IfExists {
+    /// Refuse the whole file.
+    Fail,
+    /// Keep the existing one.
+    Skip,
+    /// Replace it.
+    Overwrite,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -132,9 +147,20 @@ fn read(path: &std::path::Path) -> Result<String, CliError> {
 pub fn import(args: ImportArgs) -> Result<(), CliError> {
     let text = read(&args.file)?;
     let name = args.file.display().to_string();
+    if let (true, Some(policy)) = (args.online, args.if_exists) {
+        let mut doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| CliError::Invalid(format!("{name}: line {}, column {}: {e}", e.line(), e.column())))?;
+        let realm = doc.get("realm").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        doc["ifResourceExists"] = serde_json::Value::String(format!("{policy:?}").to_uppercase());
+        let api = Api::connect()?;
+        let path = format!("/{}/partialImport", crate::remote::seg(&realm));
+        let outcome = api.post_text(&path, &doc.to_string())?;
+        eprintln!("{}", serde_json::to_string_pretty(&outcome)?);
+        return Ok(());
+    }
     if args.online {
         let api = Api::connect()?;
-        let report = api.post_text("", &text).map_err(|e| match e {
+        let report = api.post_text("?report=true", &text).map_err(|e| match e {
             CliError::Invalid(m) => CliError::Invalid(format!("{name}: {m}")),
             other => other,
         })?;

@@ -184,7 +184,7 @@ fn a_keycloak_export_imports_online_and_offline_with_a_report() {
     // Online: POST /admin/realms with the whole export, as Keycloak accepts it.
     let server = Server::start();
     let admin = server.admin();
-    let r = admin.post("/admin/realms", &serde_json::from_str::<Value>(KEYCLOAK_EXPORT).unwrap());
+    let r = admin.post("/admin/realms?report=true", &serde_json::from_str::<Value>(KEYCLOAK_EXPORT).unwrap());
     assert_eq!(r.status(), 201);
     let report: Value = r.json().unwrap();
     assert_eq!(report["realm"], "codemie-prod");
@@ -250,4 +250,100 @@ fn serve_import_realm_imports_on_first_start_only() {
     let server = Server::start_with(opts);
     assert_eq!(server.admin().get_json("/admin/realms/codemie-prod")["displayName"], "Changed");
     assert!(server.log.lock().unwrap().iter().any(|l| l.contains("realm exists; file not imported")));
+}
+
+#[test]
+fn partial_import_adds_skips_or_overwrites_in_an_existing_realm() {
+    let server = Server::with_realm("live");
+    let admin = server.admin();
+    admin.create("/admin/realms/live/roles", &json!({"name": "Developer", "description": "old"}));
+    admin.create_service_client("live", "billing", "old-secret-0123456789");
+    let doc = json!({
+        "roles": {"realm": [{"name": "Developer", "description": "new"}, {"name": "Auditor"}],
+                  "client": {"reports": [{"name": "read"}]}},
+        "clients": [{"clientId": "billing", "secret": "new-secret-0123456789", "serviceAccountsEnabled": true},
+                    {"clientId": "reports", "secret": "reports-secret-0123456789", "serviceAccountsEnabled": true}],
+        "users": [{"username": "service-account-reports", "serviceAccountClientId": "reports",
+                   "email": "reports@example.com", "realmRoles": ["Auditor"], "clientRoles": {"reports": ["read"]}},
+                  {"username": "dana", "enabled": true, "credentials": [{"type": "password", "value": "dana-pw-1"}],
+                   "realmRoles": ["Developer"]}]
+    });
+    let post = |policy: &str| {
+        let mut d = doc.clone();
+        d["ifResourceExists"] = json!(policy);
+        admin.post("/admin/realms/live/partialImport", &d)
+    };
+    // FAIL (the default): Developer and billing exist, so nothing happens.
+    let r = post("FAIL");
+    assert_eq!(r.status(), 409);
+    let body = r.text().unwrap();
+    assert!(
+        body.contains("roles.realm[0] 'Developer': exists") && body.contains("clients[0] 'billing': exists"),
+        "{body}"
+    );
+    assert_eq!(admin.get("/admin/realms/live/roles/Auditor").status(), 404, "nothing was added");
+
+    // SKIP: the existing ones stay as they were, the rest is added.
+    let r = post("SKIP");
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().unwrap();
+    assert_eq!(
+        (out["added"].as_u64(), out["skipped"].as_u64(), out["overwritten"].as_u64()),
+        (Some(5), Some(2), Some(0)),
+        "{out}"
+    );
+    assert_eq!(admin.get_json("/admin/realms/live/roles/Developer")["description"], "old");
+    assert_eq!(client_credentials(&server, "live", "billing", "old-secret-0123456789", &[]).0, 200);
+    let (status, token) = client_credentials(&server, "live", "reports", "reports-secret-0123456789", &[]);
+    assert_eq!(status, 200, "{token}");
+    let c = crate::harness::claims(token["access_token"].as_str().unwrap());
+    assert!(c["realm_access"]["roles"].as_array().unwrap().iter().any(|r| r == "Auditor"), "{c}");
+    assert_eq!(c["resource_access"]["reports"]["roles"], json!(["read"]), "{c}");
+    let dana = server
+        .http
+        .post(server.token_url("live"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "admin-cli"),
+            ("username", "dana"),
+            ("password", "dana-pw-1"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(dana.status(), 200);
+
+    // OVERWRITE: replaced by the file's version.
+    let r = post("OVERWRITE");
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().unwrap();
+    assert!(out["overwritten"].as_u64().unwrap() >= 3, "{out}");
+    assert_eq!(admin.get_json("/admin/realms/live/roles/Developer")["description"], "new");
+    assert_eq!(client_credentials(&server, "live", "billing", "new-secret-0123456789", &[]).0, 200);
+    assert_eq!(client_credentials(&server, "live", "billing", "old-secret-0123456789", &[]).0, 401);
+
+    // Unknown references are refused before anything happens.
+    let r = admin
+        .post("/admin/realms/live/partialImport", &json!({"users": [{"username": "eve", "realmRoles": ["Nope"]}]}));
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains("users[0] 'eve': unknown realm role 'Nope'"));
+}
+
+#[test]
+fn online_import_and_export_through_the_cli() {
+    let server = Server::start();
+    let cli = crate::cli_admin::Cli::new(&server);
+    cli.login();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("codemie.json");
+    std::fs::write(&file, KEYCLOAK_EXPORT).unwrap();
+    let o = cli.run(&["import", "--online", "--file", s(&file)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("smtpServer"), "the report lists what was skipped: {}", stderr(&o));
+    cli.fails(&["import", "--online", "--file", s(&file)], 6);
+    let o = cli.run(&["import", "--online", "--file", s(&file), "--if-exists", "skip"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("\"skipped\""), "{}", stderr(&o));
+    let doc: Value = serde_json::from_str(&cli.ok(&["export", "--online", "--realm", "codemie-prod"])).unwrap();
+    let client = doc["clients"].as_array().unwrap().iter().find(|c| c["clientId"] == "api-demo-project").unwrap();
+    assert_eq!(client["secret"], "**********", "an online export masks secrets");
 }

@@ -38,6 +38,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(R, get(realms::get).put(realms::update).delete(realms::delete))
         .route(&format!("{R}/push-revocation"), axum::routing::post(realms::push_revocation))
         .route(&format!("{R}/partial-export"), axum::routing::post(realms::partial_export))
+        .route(&format!("{R}/partialImport"), axum::routing::post(realms::partial_import))
         .route(&format!("{R}/keys"), get(keys::list))
         .route(&format!("{R}/keys/rotate"), axum::routing::post(keys::rotate))
         .route(&format!("{R}/clients/{{id}}/push-revocation"), axum::routing::post(realms::push_revocation_client))

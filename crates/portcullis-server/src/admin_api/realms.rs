@@ -19,12 +19,22 @@ pub async fn list(admin: Admin, State(state): State<AppState>) -> ApiResult<Json
     Ok(Json(realms.iter().filter(|r| admin.sees(&r.name)).map(realm_rep).collect()))
 }
 
+/// Query of `POST /admin/realms`.
+#[derive(Debug, serde::Deserialize)]
+pub struct CreateQuery {
+    /// Portcullis' own: answer an import with its report. Keycloak answers 201 with no
+    /// body, and clients such as python-keycloak expect exactly that.
+    #[serde(default, deserialize_with = "super::query_bool")]
+    report: bool,
+}
+
 /// `POST /admin/realms`: a realm with Keycloak's default roles and client scopes, or, as
 /// in Keycloak, a whole realm export (clients, client scopes, roles, users) imported in
-/// one transaction; the answer then carries the import report.
+/// one transaction.
 pub async fn create(
     _: Admin,
     State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<CreateQuery>,
     headers: HeaderMap,
     JsonText(text): JsonText,
 ) -> ApiResult<Response> {
@@ -34,7 +44,7 @@ pub async fn create(
         .iter()
         .any(|k| raw.get(k).is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty())));
     if is_export {
-        return import(&state, &headers, text).await;
+        return import(&state, &headers, text, q.report).await;
     }
     let rep: RealmRepresentation =
         serde_json::from_value(raw).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
@@ -70,7 +80,7 @@ pub async fn create(
     Ok(created(&state, &headers, &format!("/admin/realms/{}", seg(&name))))
 }
 
-async fn import(state: &AppState, headers: &HeaderMap, text: String) -> ApiResult<Response> {
+async fn import(state: &AppState, headers: &HeaderMap, text: String, with_report: bool) -> ApiResult<Response> {
     use crate::realm_io::ImportError;
     let report =
         crate::realm_io::import(state.store.as_ref(), state.secrets.hasher(), text).await.map_err(|e| match e {
@@ -80,10 +90,34 @@ async fn import(state: &AppState, headers: &HeaderMap, text: String) -> ApiResul
         })?;
     state.changed(&report.realm).await;
     let mut resp = created(state, headers, &format!("/admin/realms/{}", seg(&report.realm)));
+    if !with_report {
+        return Ok(resp);
+    }
     *resp.body_mut() = axum::body::Body::from(serde_json::to_vec(&report).unwrap_or_default());
     resp.headers_mut()
         .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
     Ok(resp)
+}
+
+/// `POST /admin/realms/{realm}/partialImport`: Keycloak's partial import of realm roles,
+/// clients, client roles and users, with `ifResourceExists` FAIL, SKIP or OVERWRITE.
+pub async fn partial_import(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonText(text): JsonText,
+) -> ApiResult<Json<crate::realm_io::Outcome>> {
+    use crate::realm_io::ImportError;
+    let r = realm(&state, &name).await?;
+    let outcome = crate::realm_io::partial_import(state.store.as_ref(), state.secrets.hasher(), &r, &text)
+        .await
+        .map_err(|e| match e {
+            ImportError::Exists(m) => ApiError::Conflict(m),
+            ImportError::Store(inner) => ApiError::from(inner),
+            other => ApiError::BadRequest(format!("partial import refused: {other}")),
+        });
+    state.changed(&name).await;
+    Ok(Json(outcome?))
 }
 
 /// Query of `partial-export`.

@@ -6,10 +6,12 @@
 
 mod export;
 mod import;
+mod partial;
 mod skipped;
 
 pub use export::export;
 pub use import::{import, plan, ImportError, Plan};
+pub use partial::{partial_import, Outcome};
 
 /// What an import did and what it left out.
 #[derive(Debug, Clone, Default, serde::Serialize)]

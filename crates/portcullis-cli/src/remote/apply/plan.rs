@@ -149,7 +149,7 @@ impl Change {
     pub fn execute(&self, api: &Api, realm: &str) -> Result<(), CliError> {
         let rp = realm_path(realm);
         match self {
-            Self::CreateRealm { document, .. } => api.post_text("", document).map(drop),
+            Self::CreateRealm { document, .. } => api.post_text("?report=true", document).map(drop),
             Self::UpdateRealm { body, .. } => api.put(&rp, Some(body)),
             Self::CreateScope { body, .. } => api.post(&format!("{rp}/client-scopes"), body).map(drop),
             Self::UpdateScope { name, body, .. } => {
