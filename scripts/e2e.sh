@@ -59,7 +59,7 @@ for spec in "${NODE_PACKAGES[@]}"; do
         echo "e2e: npm not found; install Node.js 18+ (with npm)" >&2
         exit 1
     fi
-    echo "e2e: installing $spec into $JOSE_DIR" >&2
+    echo "e2e: installing ${NODE_PACKAGES[*]} into $JOSE_DIR" >&2
     mkdir -p "$JOSE_DIR"
     npm install --prefix "$JOSE_DIR" --no-audit --no-fund --silent "${NODE_PACKAGES[@]}" >&2
     break
