@@ -98,6 +98,11 @@ impl DataKey {
         Ok(Self { raw, aead })
     }
 
+    /// A key from derived bytes (see [`crate::secret::SecretHasher::derive`]).
+    pub fn from_derived(bytes: [u8; KEY_LEN]) -> CoreResult<Self> {
+        Self::from_raw(Zeroizing::new(bytes))
+    }
+
     /// The data key sealed under `master`, for storage.
     pub fn wrap(&self, master: &MasterKey) -> CoreResult<Vec<u8>> {
         seal_with(&master.aead()?, self.raw.as_ref(), WRAP_AAD)

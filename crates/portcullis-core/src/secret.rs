@@ -169,6 +169,14 @@ impl SecretHasher {
         Self { key: hmac::Key::new(hmac::HMAC_SHA256, pepper) }
     }
 
+    /// 32 bytes derived from the pepper for another purpose, named by `label` (e.g. the key
+    /// that seals console session cookies, the same on every instance of a database).
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&hmac::sign(&self.key, label.as_bytes()).as_ref()[..32]);
+        out
+    }
+
     /// The keyed hash of a secret, base64url.
     pub fn keyed(&self, secret: &str) -> String {
         URL_SAFE_NO_PAD.encode(hmac::sign(&self.key, secret.as_bytes()))

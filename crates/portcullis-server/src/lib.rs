@@ -7,6 +7,7 @@ pub mod brute_force;
 mod cache;
 mod client_keys;
 pub mod config;
+mod console;
 mod error;
 pub mod events;
 mod extract;

@@ -34,7 +34,11 @@ pub fn build(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(crate::metrics::scrape));
-    let realm_routes = Router::new().merge(oauth::routes()).merge(admin_api::routes(&state)).merge(health.clone());
+    let realm_routes = Router::new()
+        .merge(oauth::routes())
+        .merge(admin_api::routes(&state))
+        .merge(crate::console::routes())
+        .merge(health.clone());
     let mut app = if rel.is_empty() { realm_routes } else { Router::new().nest(&rel, realm_routes).merge(health) };
     app = app.route(&oauth::rfc8414_route(&rel), get(oauth_metadata_rfc8414));
     let record = state.config.metrics.is_some().then(|| state.clone());

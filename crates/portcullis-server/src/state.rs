@@ -44,12 +44,18 @@ pub struct Shared {
     pub client_keys: Arc<ClientKeys>,
     /// Configuration.
     pub config: Arc<ServerConfig>,
+    /// Seals the admin console's session cookies; derived from the data key, so every
+    /// instance of a database opens every instance's cookies.
+    pub console_key: Option<Arc<portcullis_core::sealing::DataKey>>,
 }
 
 impl AppState {
     /// Wraps a store, its secret hasher and a configuration; starts the event writer, so
     /// it must run inside a Tokio runtime.
     pub fn new(store: Arc<dyn Store>, hasher: SecretHasher, config: ServerConfig) -> Self {
+        let console_key = portcullis_core::sealing::DataKey::from_derived(hasher.derive("portcullis console session"))
+            .ok()
+            .map(Arc::new);
         Self(Arc::new(Shared {
             cache: Arc::new(Cache::new(config.cache)),
             secrets: Arc::new(SecretVerifier::new(hasher)),
@@ -58,6 +64,7 @@ impl AppState {
             brute_force: Arc::new(BruteForce::default()),
             events: EventSink::start(store.clone()),
             client_keys: Arc::new(ClientKeys::new()),
+            console_key,
             store,
             config: Arc::new(config),
         }))

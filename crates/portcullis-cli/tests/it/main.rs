@@ -18,6 +18,7 @@ mod cli;
 mod cli_admin;
 mod cli_apply;
 mod client_jwt;
+mod console;
 mod cors;
 mod discovery;
 mod events;

@@ -131,6 +131,6 @@ fn query_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> 
 }
 
 /// Percent-encodes one path segment for a Location header.
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }

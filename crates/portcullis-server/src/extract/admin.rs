@@ -59,6 +59,8 @@ pub struct AdminSlot(pub std::sync::Arc<std::sync::OnceLock<Admin>>);
 struct AdminClaims {
     sub: String,
     #[serde(default)]
+    jti: String,
+    #[serde(default)]
     azp: String,
     exp: i64,
     iss: String,
@@ -116,6 +118,10 @@ impl FromRequestParts<AppState> for Admin {
         // binds the token to the realm whose key just verified it.
         let bound = claims.iss.ends_with(&format!("/realms/{token_realm}"));
         if claims.exp <= now || !bound || claims.sub.is_empty() || !home.realm.enabled {
+            return Err(unauthorized());
+        }
+        // A revoked admin token (RFC 7009, e.g. at console sign-out) stops working at once.
+        if !claims.jti.is_empty() && state.store.is_revoked(&home.realm.id, &claims.jti).await? {
             return Err(unauthorized());
         }
         let super_admin = token_realm == MASTER_REALM
