@@ -282,3 +282,62 @@ fn the_session_cookie_is_secure_behind_https() {
     let set: Vec<String> = r.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     assert!(set.iter().any(|c| c.starts_with("portcullis_console=") && c.contains("; Secure")), "{set:?}");
 }
+
+#[test]
+fn client_scopes_service_account_roles_and_the_service_account_user() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("codemie-prod");
+    let scope = admin.create("/admin/realms/codemie-prod/client-scopes", &json!({"name": "codemie", "protocol": "openid-connect"}));
+    admin.create("/admin/realms/codemie-prod/roles", &json!({"name": "Developer"}));
+    let id = admin.create_service_client("codemie-prod", "api-demo-project", "demo-secret-0123456789");
+    let mut b = Browser::new(&server);
+    let csrf = b.sign_in("master", ADMIN_USER, ADMIN_PASSWORD);
+    let client = format!("/admin/console/codemie-prod/clients/{id}");
+
+    // Step 6: add `codemie` as a default scope; removing asks first.
+    let tab = b.get(&format!("{client}?tab=scopes")).text().unwrap();
+    assert!(tab.contains("<option value=\"") && tab.contains(">codemie</option>"), "{tab}");
+    let r = b.post(&format!("{client}/scopes"), &[("csrf", &csrf), ("action", "add"), ("scope", &scope), ("kind", "Default")]);
+    assert_eq!(r.status(), 303);
+    assert!(b.get(&location(&r)).text().unwrap().contains("Client scope added."));
+    let defaults = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/default-client-scopes"));
+    assert!(defaults.as_array().unwrap().iter().any(|s| s["name"] == "codemie"));
+    let r = b.post(&format!("{client}/scopes"), &[("csrf", &csrf), ("action", "remove"), ("scope", &scope), ("kind", "Default")]);
+    assert!(location(&r).contains(&format!("remove={scope}")), "a confirmation first");
+    let defaults = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/default-client-scopes"));
+    assert!(defaults.as_array().unwrap().iter().any(|s| s["name"] == "codemie"), "not removed yet");
+
+    // Step 7: assign Developer to the service account.
+    let tab = b.get(&format!("{client}?tab=service-account")).text().unwrap();
+    assert!(tab.contains("service-account-api-demo-project"), "{tab}");
+    let r = b.post(&format!("{client}/roles"), &[("csrf", &csrf), ("action", "assign"), ("role", "Developer")]);
+    assert_eq!(r.status(), 303);
+    let token = client_credentials(&server, "codemie-prod", "api-demo-project", "demo-secret-0123456789", &[]).1;
+    let roles = crate::harness::claims(token["access_token"].as_str().unwrap())["realm_access"]["roles"].clone();
+    assert!(roles.as_array().unwrap().iter().any(|r| r == "Developer"), "{roles}");
+
+    // Step 8: the service-account user's details and attributes, with field messages.
+    let sa = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/service-account-user"));
+    let user = format!("/admin/console/codemie-prod/users/{}", sa["id"].as_str().unwrap());
+    let r = b.post(&user, &[("csrf", &csrf), ("email", "not-an-email"), ("first_name", "api-demo"), ("last_name", "project"), ("enabled", "on")]);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("Enter an email address"));
+    let r = b.post(
+        &user,
+        &[("csrf", &csrf), ("email", "api-demo-project@domain.com"), ("first_name", "api-demo"), ("last_name", "project"), ("enabled", "on")],
+    );
+    assert_eq!(r.status(), 303);
+    let r = b.post(&format!("{user}/attributes"), &[("csrf", &csrf), ("key", "applications"), ("value", "demo-project")]);
+    assert_eq!(r.status(), 303);
+    let r = b.post(&format!("{user}/attributes"), &[("csrf", &csrf), ("key", "applications"), ("value", "demo-project"), ("key", ""), ("value", "orphan")]);
+    assert_eq!(r.status(), 422, "a value without a key");
+    let u = admin.get_json(&format!("/admin/realms/codemie-prod/users/{}", sa["id"].as_str().unwrap()));
+    assert_eq!((u["email"].as_str(), u["firstName"].as_str()), (Some("api-demo-project@domain.com"), Some("api-demo")));
+    assert_eq!(u["attributes"]["applications"], json!(["demo-project"]));
+    let page = b.get(&format!("{user}?tab=attributes")).text().unwrap();
+    assert!(page.contains("value=\"demo-project\""), "{page}");
+    // Without the CSRF token, nothing is saved.
+    let r = b.post(&user, &[("email", "evil@example.com")]);
+    assert_eq!(r.status(), 403);
+}

@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::pages::{html, ClientPage, ClientRow, Clients, NewClient, NewClientErrors, NewClientForm};
+use super::pages::{html, ClientPage, ClientRow, Clients, NewClient, NewClientErrors, NewClientForm, ScopeRow};
 use super::session::Console;
 use super::{base, csrf_ok, error_page, nav, redirect, seg, with_session, ConsoleError};
 use crate::state::AppState;
@@ -20,6 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/{realm}/clients/new", get(new_page).post(new_step))
         .route("/admin/console/{realm}/clients/{id}", get(show))
         .route("/admin/console/{realm}/clients/{id}/secret", post(regenerate))
+        .route("/admin/console/{realm}/clients/{id}/scopes", post(scope_links))
+        .route("/admin/console/{realm}/clients/{id}/roles", post(service_account_roles))
 }
 
 /// Runs a page handler and shows its error, if any, as a page.
@@ -250,6 +252,12 @@ struct ShowQuery {
     #[serde(default)]
     tab: String,
     #[serde(default)]
+    remove: String,
+    #[serde(default)]
+    unassign: String,
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
     confirm: String,
     #[serde(default)]
     created: String,
@@ -270,7 +278,55 @@ async fn show(
             let nav = nav(&console, &realm, "clients").await?;
             let c = console.api.get(&format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id))).await?;
             let confidential = !b(&c, "publicClient") && !b(&c, "bearerOnly");
-            let tab = if q.tab == "credentials" && confidential { "credentials" } else { "settings" };
+            let service_account = b(&c, "serviceAccountsEnabled");
+            let tab = match q.tab.as_str() {
+                "credentials" if confidential => "credentials",
+                "scopes" => "scopes",
+                "service-account" if service_account => "service-account",
+                _ => "settings",
+            };
+            let client_path = format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id));
+            let (mut scopes, mut available_scopes) = (Vec::new(), Vec::new());
+            if tab == "scopes" {
+                for (sub, kind) in [("default-client-scopes", "Default"), ("optional-client-scopes", "Optional")] {
+                    for sc in console.api.get(&format!("{client_path}/{sub}")).await?.as_array().into_iter().flatten() {
+                        scopes.push(ScopeRow { id: s(sc, "id"), name: s(sc, "name"), kind });
+                    }
+                }
+                scopes.sort_by(|a, b| a.name.cmp(&b.name));
+                let all = console.api.get(&format!("/admin/realms/{}/client-scopes", seg(&realm))).await?;
+                available_scopes = all
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|sc| !scopes.iter().any(|x| x.id == s(sc, "id")))
+                    .map(|sc| (s(sc, "id"), s(sc, "name")))
+                    .collect();
+                available_scopes.sort_by(|a, b| a.1.cmp(&b.1));
+            }
+            let (mut sa_user_id, mut sa_username, mut sa_roles, mut assignable_roles) =
+                (String::new(), String::new(), Vec::new(), Vec::new());
+            if tab == "service-account" {
+                let user = console.api.get(&format!("{client_path}/service-account-user")).await?;
+                sa_user_id = s(&user, "id");
+                sa_username = s(&user, "username");
+                let mapped = console
+                    .api
+                    .get(&format!("/admin/realms/{}/users/{}/role-mappings/realm", seg(&realm), seg(&sa_user_id)))
+                    .await?;
+                sa_roles =
+                    mapped.as_array().into_iter().flatten().map(|r| (s(r, "name"), s(r, "description"))).collect();
+                sa_roles.sort();
+                let all = console.api.get(&format!("/admin/realms/{}/roles", seg(&realm))).await?;
+                assignable_roles = all
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| s(r, "name"))
+                    .filter(|n| !sa_roles.iter().any(|(m, _)| m == n))
+                    .collect();
+                assignable_roles.sort();
+            }
             let list = |k: &str| {
                 c.get(k)
                     .and_then(Value::as_array)
@@ -306,10 +362,11 @@ async fn show(
             } else {
                 (String::new(), false)
             };
-            let flash = match (q.created.as_str(), q.regenerated.as_str()) {
-                ("1", _) => Some(format!("Client {} created.", s(&c, "clientId"))),
-                (_, "1") => Some("A new secret was generated.".to_owned()),
-                _ => None,
+            let flash = match (q.created.as_str(), q.regenerated.as_str(), q.done.as_str()) {
+                ("1", _, _) => Some(format!("Client {} created.", s(&c, "clientId"))),
+                (_, "1", _) => Some("A new secret was generated.".to_owned()),
+                (_, _, "") => None,
+                (_, _, done) => Some(format!("{done}.")),
             };
             let page = ClientPage {
                 base: base(&state),
@@ -330,6 +387,15 @@ async fn show(
                 confirm_regenerate: q.confirm == "regenerate",
                 grace,
                 csrf: console.session.csrf.clone(),
+                service_account,
+                scopes,
+                available_scopes,
+                confirm_remove: q.remove,
+                sa_user_id,
+                sa_username,
+                sa_roles,
+                assignable_roles,
+                confirm_unassign: q.unassign,
             };
             Ok(with_session(&state, &console, html(StatusCode::OK, &page)))
         }
@@ -369,6 +435,96 @@ async fn regenerate(
                     tracing::warn!(status = %f.status, message = %f.message, "console: the secret was not regenerated");
                     Err(ConsoleError::Unavailable)
                 }
+            }
+        }
+        .await
+    )
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Adds a client scope to a client, or removes one after confirmation.
+async fn scope_links(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    console: Result<Console, ConsoleError>,
+    Form(f): Form<LinkForm>,
+) -> Response {
+    page!(
+        state,
+        async {
+            let console = console?;
+            csrf_ok(&console, &f.csrf)?;
+            let back = format!("{}/{}/clients/{}?tab=scopes", base(&state), seg(&realm), seg(&id));
+            let sub = if f.kind == "Optional" { "optional-client-scopes" } else { "default-client-scopes" };
+            let path = format!("/admin/realms/{}/clients/{}/{sub}/{}", seg(&realm), seg(&id), seg(&f.scope));
+            let (method, done) = match f.action.as_str() {
+                "add" => (Method::PUT, "Client scope added"),
+                "remove" if f.confirm == "yes" => (Method::DELETE, "Client scope removed"),
+                "remove" => return Ok(redirect(&format!("{back}&remove={}", seg(&f.scope)))),
+                _ => return Err(ConsoleError::NotFound("no such action".into())),
+            };
+            match console.api.write(method, &path, None).await? {
+                Ok(_) => Ok(with_session(&state, &console, redirect(&format!("{back}&done={}", seg(done))))),
+                Err(failure) => Err(ConsoleError::NotFound(failure.message)),
+            }
+        }
+        .await
+    )
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Assigns a realm role to a client's service account, or unassigns one after confirmation.
+async fn service_account_roles(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    console: Result<Console, ConsoleError>,
+    Form(f): Form<RoleForm>,
+) -> Response {
+    page!(
+        state,
+        async {
+            let console = console?;
+            csrf_ok(&console, &f.csrf)?;
+            let back = format!("{}/{}/clients/{}?tab=service-account", base(&state), seg(&realm), seg(&id));
+            let (method, done) = match f.action.as_str() {
+                "assign" => (Method::POST, "Role assigned"),
+                "unassign" if f.confirm == "yes" => (Method::DELETE, "Role unassigned"),
+                "unassign" => return Ok(redirect(&format!("{back}&unassign={}", seg(&f.role)))),
+                _ => return Err(ConsoleError::NotFound("no such action".into())),
+            };
+            let user = console
+                .api
+                .get(&format!("/admin/realms/{}/clients/{}/service-account-user", seg(&realm), seg(&id)))
+                .await?;
+            let role = console.api.get(&format!("/admin/realms/{}/roles/{}", seg(&realm), seg(&f.role))).await?;
+            let path = format!("/admin/realms/{}/users/{}/role-mappings/realm", seg(&realm), seg(&s(&user, "id")));
+            match console.api.write(method, &path, Some(&json!([role]))).await? {
+                Ok(_) => Ok(with_session(&state, &console, redirect(&format!("{back}&done={}", seg(done))))),
+                Err(failure) => Err(ConsoleError::NotFound(failure.message)),
             }
         }
         .await

@@ -6,6 +6,7 @@ mod api;
 mod clients;
 mod pages;
 mod session;
+mod users;
 
 use std::net::SocketAddr;
 
@@ -111,6 +112,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/static/console.css", get(css))
         .route("/admin/console/static/console.js", get(js))
         .merge(clients::routes())
+        .merge(users::routes())
 }
 
 async fn to_console(State(state): State<AppState>) -> Response {

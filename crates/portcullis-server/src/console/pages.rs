@@ -142,6 +142,23 @@ pub struct ClientPage {
     pub confirm_regenerate: bool,
     pub grace: bool,
     pub csrf: String,
+    pub service_account: bool,
+    pub scopes: Vec<ScopeRow>,
+    pub available_scopes: Vec<(String, String)>,
+    pub confirm_remove: String,
+    pub sa_user_id: String,
+    pub sa_username: String,
+    pub sa_roles: Vec<(String, String)>,
+    pub assignable_roles: Vec<String>,
+    pub confirm_unassign: String,
+}
+
+/// A client scope assigned to a client.
+pub struct ScopeRow {
+    pub id: String,
+    pub name: String,
+    /// `Default` or `Optional`.
+    pub kind: &'static str,
 }
 
 /// The console's Content-Security-Policy: its own styles and script, forms to itself.
@@ -164,4 +181,27 @@ pub fn html<T: Template>(status: StatusCode, page: &T) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "console/user.html")]
+pub struct UserPage {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub realm: String,
+    pub id: String,
+    pub username: String,
+    /// `(client uuid, clientId)` when the user is a service account.
+    pub service_account_of: Option<(String, String)>,
+    pub tab: String,
+    pub csrf: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub enabled: bool,
+    pub email_error: Option<String>,
+    /// One row per value.
+    pub attributes: Vec<(String, String)>,
+    pub attributes_error: Option<String>,
 }
