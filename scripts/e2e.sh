@@ -45,8 +45,9 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_st
 fi
 
 # Node packages, from the npm registry, into target/: `jose` for the resource-server
-# interop test, `@keycloak/keycloak-admin-client` for the admin journey.
-NODE_PACKAGES=("jose@5.10.0" "@keycloak/keycloak-admin-client@26.7.4")
+# interop test, `@keycloak/keycloak-admin-client` for the admin journey, `playwright-core`
+# for the console's browser tests (it never downloads a browser: Debian's chromium is used).
+NODE_PACKAGES=("jose@5.10.0" "@keycloak/keycloak-admin-client@26.7.4" "playwright-core@1.65.1")
 export JOSE_DIR="$ROOT/target/e2e-node"
 for spec in "${NODE_PACKAGES[@]}"; do
     name="${spec%@*}"
@@ -64,6 +65,16 @@ for spec in "${NODE_PACKAGES[@]}"; do
     npm install --prefix "$JOSE_DIR" --no-audit --no-fund --silent "${NODE_PACKAGES[@]}" >&2
     break
 done
+
+# Chromium from Debian for the console's browser tests.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "e2e: apt-get install -y chromium" >&2
+    SUDO=()
+    [[ $(id -u) == 0 ]] || SUDO=(sudo)
+    timeout 600 "${SUDO[@]}" apt-get install -y chromium >&2 \
+        || { timeout 300 "${SUDO[@]}" apt-get update >&2 && timeout 600 "${SUDO[@]}" apt-get install -y chromium >&2; } \
+        || { echo "e2e: cannot install chromium" >&2; exit 1; }
+fi
 
 if [[ -z "${PORTCULLIS_BIN:-}" ]]; then
     echo "e2e: cargo build -p portcullis-cli" >&2
