@@ -288,7 +288,8 @@ fn client_scopes_service_account_roles_and_the_service_account_user() {
     let server = Server::start();
     let admin = server.admin();
     admin.create_realm("codemie-prod");
-    let scope = admin.create("/admin/realms/codemie-prod/client-scopes", &json!({"name": "codemie", "protocol": "openid-connect"}));
+    let scope = admin
+        .create("/admin/realms/codemie-prod/client-scopes", &json!({"name": "codemie", "protocol": "openid-connect"}));
     admin.create("/admin/realms/codemie-prod/roles", &json!({"name": "Developer"}));
     let id = admin.create_service_client("codemie-prod", "api-demo-project", "demo-secret-0123456789");
     let mut b = Browser::new(&server);
@@ -298,12 +299,18 @@ fn client_scopes_service_account_roles_and_the_service_account_user() {
     // Step 6: add `codemie` as a default scope; removing asks first.
     let tab = b.get(&format!("{client}?tab=scopes")).text().unwrap();
     assert!(tab.contains("<option value=\"") && tab.contains(">codemie</option>"), "{tab}");
-    let r = b.post(&format!("{client}/scopes"), &[("csrf", &csrf), ("action", "add"), ("scope", &scope), ("kind", "Default")]);
+    let r = b.post(
+        &format!("{client}/scopes"),
+        &[("csrf", &csrf), ("action", "add"), ("scope", &scope), ("kind", "Default")],
+    );
     assert_eq!(r.status(), 303);
     assert!(b.get(&location(&r)).text().unwrap().contains("Client scope added."));
     let defaults = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/default-client-scopes"));
     assert!(defaults.as_array().unwrap().iter().any(|s| s["name"] == "codemie"));
-    let r = b.post(&format!("{client}/scopes"), &[("csrf", &csrf), ("action", "remove"), ("scope", &scope), ("kind", "Default")]);
+    let r = b.post(
+        &format!("{client}/scopes"),
+        &[("csrf", &csrf), ("action", "remove"), ("scope", &scope), ("kind", "Default")],
+    );
     assert!(location(&r).contains(&format!("remove={scope}")), "a confirmation first");
     let defaults = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/default-client-scopes"));
     assert!(defaults.as_array().unwrap().iter().any(|s| s["name"] == "codemie"), "not removed yet");
@@ -320,17 +327,36 @@ fn client_scopes_service_account_roles_and_the_service_account_user() {
     // Step 8: the service-account user's details and attributes, with field messages.
     let sa = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/service-account-user"));
     let user = format!("/admin/console/codemie-prod/users/{}", sa["id"].as_str().unwrap());
-    let r = b.post(&user, &[("csrf", &csrf), ("email", "not-an-email"), ("first_name", "api-demo"), ("last_name", "project"), ("enabled", "on")]);
+    let r = b.post(
+        &user,
+        &[
+            ("csrf", &csrf),
+            ("email", "not-an-email"),
+            ("first_name", "api-demo"),
+            ("last_name", "project"),
+            ("enabled", "on"),
+        ],
+    );
     assert_eq!(r.status(), 422);
     assert!(r.text().unwrap().contains("Enter an email address"));
     let r = b.post(
         &user,
-        &[("csrf", &csrf), ("email", "api-demo-project@domain.com"), ("first_name", "api-demo"), ("last_name", "project"), ("enabled", "on")],
+        &[
+            ("csrf", &csrf),
+            ("email", "api-demo-project@domain.com"),
+            ("first_name", "api-demo"),
+            ("last_name", "project"),
+            ("enabled", "on"),
+        ],
     );
     assert_eq!(r.status(), 303);
-    let r = b.post(&format!("{user}/attributes"), &[("csrf", &csrf), ("key", "applications"), ("value", "demo-project")]);
+    let r =
+        b.post(&format!("{user}/attributes"), &[("csrf", &csrf), ("key", "applications"), ("value", "demo-project")]);
     assert_eq!(r.status(), 303);
-    let r = b.post(&format!("{user}/attributes"), &[("csrf", &csrf), ("key", "applications"), ("value", "demo-project"), ("key", ""), ("value", "orphan")]);
+    let r = b.post(
+        &format!("{user}/attributes"),
+        &[("csrf", &csrf), ("key", "applications"), ("value", "demo-project"), ("key", ""), ("value", "orphan")],
+    );
     assert_eq!(r.status(), 422, "a value without a key");
     let u = admin.get_json(&format!("/admin/realms/codemie-prod/users/{}", sa["id"].as_str().unwrap()));
     assert_eq!((u["email"].as_str(), u["firstName"].as_str()), (Some("api-demo-project@domain.com"), Some("api-demo")));
