@@ -367,3 +367,83 @@ fn client_scopes_service_account_roles_and_the_service_account_user() {
     let r = b.post(&user, &[("email", "evil@example.com")]);
     assert_eq!(r.status(), 403);
 }
+
+#[test]
+fn realm_pages_users_roles_settings_keys_and_events() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("ops");
+    admin.create(
+        "/admin/realms/ops/users",
+        &json!({"username": "alice", "email": "alice@example.com", "enabled": true}),
+    );
+    let mut b = Browser::new(&server);
+    let csrf = b.sign_in("master", ADMIN_USER, ADMIN_PASSWORD);
+
+    let users = b.get("/admin/console/ops/users?q=ali").text().unwrap();
+    assert!(users.contains("alice@example.com"), "{users}");
+
+    // Realm roles: create, a duplicate named next to the field, delete after confirmation.
+    let r = b.post("/admin/console/ops/roles", &[("csrf", &csrf), ("name", "Auditor"), ("description", "Reads")]);
+    assert_eq!(r.status(), 303);
+    assert!(b.get(&location(&r)).text().unwrap().contains("Role Auditor created."));
+    let r = b.post("/admin/console/ops/roles", &[("csrf", &csrf), ("name", "Auditor")]);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("A role named Auditor exists already."));
+    let r = b.post("/admin/console/ops/roles/delete", &[("csrf", &csrf), ("name", "Auditor")]);
+    assert!(location(&r).ends_with("?delete=Auditor"), "a confirmation first");
+    assert_eq!(admin.get("/admin/realms/ops/roles/Auditor").status(), 200);
+    let r = b.post("/admin/console/ops/roles/delete", &[("csrf", &csrf), ("name", "Auditor"), ("confirm", "yes")]);
+    assert_eq!(r.status(), 303);
+    assert_eq!(admin.get("/admin/realms/ops/roles/Auditor").status(), 404);
+
+    // Realm settings: each bad number named next to its field, nothing saved; then saved.
+    let form = |lifespan: &'static str, failures: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("display_name", "Ops".to_owned()),
+            ("enabled", "on".to_owned()),
+            ("access_token_lifespan", lifespan.to_owned()),
+            ("algorithm", "ES256".to_owned()),
+            ("brute_force", "on".to_owned()),
+            ("failure_factor", failures.to_owned()),
+            ("wait_increment", "60".to_owned()),
+        ]
+    };
+    let post = |b: &mut Browser, f: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post("/admin/console/ops/settings", &pairs)
+    };
+    let r = post(&mut b, form("soon", "0"));
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(
+        html.contains("The access token lifespan must be a whole number")
+            && html.contains("Max login failures must be"),
+        "{html}"
+    );
+    assert_eq!(admin.get_json("/admin/realms/ops")["defaultSignatureAlgorithm"], "RS256", "nothing saved");
+    let r = post(&mut b, form("900", "5"));
+    assert_eq!(r.status(), 303);
+    let realm = admin.get_json("/admin/realms/ops");
+    assert_eq!(
+        (realm["accessTokenLifespan"].as_i64(), realm["defaultSignatureAlgorithm"].as_str()),
+        (Some(900), Some("ES256"))
+    );
+    assert_eq!((realm["bruteForceProtected"].as_bool(), realm["failureFactor"].as_i64()), (Some(true), Some(5)));
+
+    // Keys: rotation after a confirmation.
+    let before = admin.get_json("/admin/realms/ops/keys")["active"]["ES256"].clone();
+    let page = b.get("/admin/console/ops/keys").text().unwrap();
+    assert!(page.contains(before.as_str().unwrap()), "{page}");
+    let r = b.post("/admin/console/ops/keys", &[("csrf", &csrf)]);
+    assert!(location(&r).ends_with("?confirm=rotate"));
+    let r = b.post("/admin/console/ops/keys", &[("csrf", &csrf), ("confirm", "yes")]);
+    assert_eq!(r.status(), 303);
+    assert_ne!(admin.get_json("/admin/realms/ops/keys")["active"]["ES256"], before, "rotated");
+
+    // Events: the pages render, and say when saving events is off.
+    let page = b.get("/admin/console/ops/events").text().unwrap();
+    assert!(page.contains("Saving events is off"), "{page}");
+    assert_eq!(b.get("/admin/console/ops/events?kind=admin").status(), 200);
+}

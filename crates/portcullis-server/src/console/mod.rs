@@ -5,6 +5,7 @@
 mod api;
 mod clients;
 mod pages;
+mod realm;
 mod session;
 mod users;
 
@@ -113,6 +114,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/static/console.js", get(js))
         .merge(clients::routes())
         .merge(users::routes())
+        .merge(realm::routes())
 }
 
 async fn to_console(State(state): State<AppState>) -> Response {

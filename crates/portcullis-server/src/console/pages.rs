@@ -205,3 +205,83 @@ pub struct UserPage {
     pub attributes: Vec<(String, String)>,
     pub attributes_error: Option<String>,
 }
+
+#[derive(Template)]
+#[template(path = "console/users.html")]
+pub struct Users {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub realm: String,
+    pub query: String,
+    /// id, username, email, first name, last name, enabled.
+    pub rows: Vec<(String, String, String, String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/roles.html")]
+pub struct Roles {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub realm: String,
+    pub csrf: String,
+    /// name, composite, description.
+    pub rows: Vec<(String, bool, String)>,
+    pub confirm_delete: String,
+    pub name: String,
+    pub description: String,
+    pub error: Option<String>,
+}
+
+/// Messages next to the realm settings' fields.
+#[derive(Debug, Default)]
+pub struct SettingsErrors {
+    pub lifespan: Option<String>,
+    pub failures: Option<String>,
+    pub wait: Option<String>,
+    pub save: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/settings.html")]
+pub struct Settings {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub csrf: String,
+    pub display_name: String,
+    pub enabled: bool,
+    pub access_token_lifespan: String,
+    pub algorithm: String,
+    pub algorithms: Vec<String>,
+    pub brute_force: bool,
+    pub permanent_lockout: bool,
+    pub failure_factor: String,
+    pub wait_increment: String,
+    pub errors: SettingsErrors,
+}
+
+#[derive(Template)]
+#[template(path = "console/keys.html")]
+pub struct Keys {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub csrf: String,
+    /// algorithm, type, kid, status, created, valid to.
+    pub rows: Vec<(String, String, String, String, String, String)>,
+    pub confirm: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/events.html")]
+pub struct Events {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub kind: String,
+    pub enabled: bool,
+    /// time, type, client or resource, user or path, address, error.
+    pub rows: Vec<(String, String, String, String, String, String)>,
+}

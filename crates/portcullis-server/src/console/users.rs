@@ -56,7 +56,7 @@ async fn page(
     m: Messages,
 ) -> Result<Response, ConsoleError> {
     let Messages { email_error, attributes_error, flash } = m;
-    let nav = nav(console, &realm, "clients").await?;
+    let nav = nav(console, &realm, "users").await?;
     let service_account_of = match user.get("serviceAccountClientId").and_then(Value::as_str) {
         Some(cid) => {
             let c = console.api.get(&format!("/admin/realms/{}/clients/{}", seg(&realm), seg(cid))).await?;
