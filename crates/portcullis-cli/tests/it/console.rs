@@ -447,3 +447,51 @@ fn realm_pages_users_roles_settings_keys_and_events() {
     assert!(page.contains("Saving events is off"), "{page}");
     assert_eq!(b.get("/admin/console/ops/events?kind=admin").status(), 200);
 }
+
+#[test]
+fn client_scopes_with_a_user_attribute_mapper() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("apps");
+    let id = admin.create_service_client("apps", "svc", "svc-secret-0123456789");
+    let sa = admin.get_json(&format!("/admin/realms/apps/clients/{id}/service-account-user"));
+    let mut user = sa.clone();
+    user["attributes"] = json!({"team": ["blue"]});
+    assert_eq!(admin.put(&format!("/admin/realms/apps/users/{}", sa["id"].as_str().unwrap()), &user).status(), 204);
+    let mut b = Browser::new(&server);
+    let csrf = b.sign_in("master", ADMIN_USER, ADMIN_PASSWORD);
+
+    let r = b.post("/admin/console/apps/client-scopes", &[("csrf", &csrf), ("name", "team scope")]);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("cannot contain spaces"));
+    let r = b
+        .post("/admin/console/apps/client-scopes", &[("csrf", &csrf), ("name", "team"), ("description", "Team claim")]);
+    assert_eq!(r.status(), 303);
+    let scope_page = location(&r);
+    let scope_id = scope_page.rsplit('/').next().unwrap().to_owned();
+    let r = b.post("/admin/console/apps/client-scopes", &[("csrf", &csrf), ("name", "team")]);
+    assert!(r.text().unwrap().contains("A client scope named team exists already."));
+
+    let r = b.post(&format!("{scope_page}/mappers"), &[("csrf", &csrf), ("attribute", "")]);
+    assert_eq!(r.status(), 422);
+    let r = b.post(&format!("{scope_page}/mappers"), &[("csrf", &csrf), ("attribute", "team"), ("multivalued", "on")]);
+    assert_eq!(r.status(), 303);
+    assert!(b.get(&location(&r)).text().unwrap().contains("oidc-usermodel-attribute-mapper"));
+    let r = admin.put(&format!("/admin/realms/apps/clients/{id}/default-client-scopes/{scope_id}"), &json!({}));
+    assert_eq!(r.status(), 204);
+    let token = client_credentials(&server, "apps", "svc", "svc-secret-0123456789", &[]).1;
+    assert_eq!(crate::harness::claims(token["access_token"].as_str().unwrap())["team"], json!(["blue"]));
+
+    let mapper = admin.get_json(&format!("/admin/realms/apps/client-scopes/{scope_id}/protocol-mappers/models"))[0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = b.post(&format!("{scope_page}/mappers/delete"), &[("csrf", &csrf), ("mapper", &mapper)]);
+    assert!(location(&r).contains("delete="), "a confirmation first");
+    let r =
+        b.post(&format!("{scope_page}/mappers/delete"), &[("csrf", &csrf), ("mapper", &mapper), ("confirm", "yes")]);
+    assert_eq!(r.status(), 303);
+    let token = client_credentials(&server, "apps", "svc", "svc-secret-0123456789", &[]).1;
+    assert!(crate::harness::claims(token["access_token"].as_str().unwrap()).get("team").is_none());
+}

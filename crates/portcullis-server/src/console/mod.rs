@@ -6,6 +6,7 @@ mod api;
 mod clients;
 mod pages;
 mod realm;
+mod scopes;
 mod session;
 mod users;
 
@@ -115,6 +116,7 @@ pub fn routes() -> Router<AppState> {
         .merge(clients::routes())
         .merge(users::routes())
         .merge(realm::routes())
+        .merge(scopes::routes())
 }
 
 async fn to_console(State(state): State<AppState>) -> Response {

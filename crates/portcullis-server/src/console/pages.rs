@@ -285,3 +285,36 @@ pub struct Events {
     /// time, type, client or resource, user or path, address, error.
     pub rows: Vec<(String, String, String, String, String, String)>,
 }
+
+#[derive(Template)]
+#[template(path = "console/scopes.html")]
+pub struct ScopesPage {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub realm: String,
+    pub csrf: String,
+    /// id, name, description, mapper count.
+    pub rows: Vec<(String, String, String, usize)>,
+    pub name: String,
+    pub description: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/scope.html")]
+pub struct ScopePage {
+    pub base: String,
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub realm: String,
+    pub id: String,
+    pub name: String,
+    pub csrf: String,
+    /// id, name, type, claim.
+    pub mappers: Vec<(String, String, String, String)>,
+    pub confirm_delete: String,
+    /// The refused mapper form: name, attribute, claim.
+    pub form: (String, String, String),
+    pub error: Option<String>,
+}
