@@ -104,7 +104,8 @@ async fn json_errors(resp: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json"));
+        // The console's pages (text/html) are answers meant for people, errors included.
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"));
     if status.as_u16() < 400 || is_json {
         return resp;
     }

@@ -495,3 +495,58 @@ fn client_scopes_with_a_user_attribute_mapper() {
     let token = client_credentials(&server, "apps", "svc", "svc-secret-0123456789", &[]).1;
     assert!(crate::harness::claims(token["access_token"].as_str().unwrap()).get("team").is_none());
 }
+
+#[test]
+fn a_client_settings_form_and_its_authenticator() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("shop");
+    admin.put("/admin/realms/shop", &json!({"attributes": {"client.secret.rotated.expiration.period": "3600"}}));
+    let id = admin.create_service_client("shop", "svc", "svc-secret-0123456789");
+    let mut b = Browser::new(&server);
+    let csrf = b.sign_in("master", ADMIN_USER, ADMIN_PASSWORD);
+    let page = format!("/admin/console/shop/clients/{id}");
+    let html = b.get(&page).text().unwrap();
+    assert!(html.contains("name=\"root_url\""), "the settings are a form");
+
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("name", "Service"),
+        ("enabled", "on"),
+        ("client_auth", "on"),
+        ("service_accounts", "on"),
+        ("redirect_uris", "https://a.example/*\nhttps://b.example/*"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("root_url", "a.example"));
+    let r = b.post(&format!("{page}/settings"), &bad);
+    assert_eq!(r.status(), 422);
+    let text = r.text().unwrap();
+    assert!(
+        text.contains("must start with https://") && text.contains("value=\"Service\""),
+        "the form keeps what was typed: {text}"
+    );
+    assert!(text.starts_with("<!doctype html>"), "an HTML page, not a JSON error");
+    let mut no_auth = base.to_vec();
+    no_auth.retain(|(k, _)| *k != "client_auth");
+    let r = b.post(&format!("{page}/settings"), &no_auth);
+    assert!(r.text().unwrap().contains("Service accounts need client authentication"));
+    let r = b.post(&format!("{page}/settings"), &base);
+    assert_eq!(r.status(), 303);
+    let c = admin.get_json(&format!("/admin/realms/shop/clients/{id}"));
+    assert_eq!(c["name"], "Service");
+    assert_eq!(c["redirectUris"], json!(["https://a.example/*", "https://b.example/*"]));
+    assert_eq!(c["standardFlowEnabled"], false);
+
+    // Credentials: the authenticator, and the rotated secret during its grace period.
+    let r = b.post(&format!("{page}/authenticator"), &[("csrf", &csrf), ("authenticator", "client-secret-jwt")]);
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        admin.get_json(&format!("/admin/realms/shop/clients/{id}"))["clientAuthenticatorType"],
+        "client-secret-jwt"
+    );
+    b.post(&format!("{page}/authenticator"), &[("csrf", &csrf), ("authenticator", "client-secret")]);
+    b.post(&format!("{page}/secret"), &[("csrf", &csrf), ("confirm", "yes")]);
+    let creds = b.get(&format!("{page}?tab=credentials")).text().unwrap();
+    assert!(creds.contains("Rotated secret") && creds.contains("svc-secret-0123456789"), "{creds}");
+}

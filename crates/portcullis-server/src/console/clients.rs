@@ -9,7 +9,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::pages::{html, ClientPage, ClientRow, Clients, NewClient, NewClientErrors, NewClientForm, ScopeRow};
+use super::pages::{
+    html, ClientPage, ClientRow, ClientSettings, Clients, NewClient, NewClientErrors, NewClientForm, ScopeRow,
+};
 use super::session::Console;
 use super::{base, csrf_ok, error_page, nav, redirect, seg, with_session, ConsoleError};
 use crate::state::AppState;
@@ -20,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/{realm}/clients/new", get(new_page).post(new_step))
         .route("/admin/console/{realm}/clients/{id}", get(show))
         .route("/admin/console/{realm}/clients/{id}/secret", post(regenerate))
+        .route("/admin/console/{realm}/clients/{id}/settings", post(save_settings))
+        .route("/admin/console/{realm}/clients/{id}/authenticator", post(save_authenticator))
         .route("/admin/console/{realm}/clients/{id}/scopes", post(scope_links))
         .route("/admin/console/{realm}/clients/{id}/roles", post(service_account_roles))
 }
@@ -125,6 +129,15 @@ async fn new_page(
     )
 }
 
+/// What is wrong with a choice of flows, in plain words.
+fn capability_problem(flows: [bool; 4], service_accounts: bool, client_auth: bool) -> Option<String> {
+    if !flows.contains(&true) {
+        return Some("Choose at least one way for the client to get tokens.".into());
+    }
+    (service_accounts && !client_auth)
+        .then(|| "Service accounts need client authentication: turn it on, or turn service accounts off.".into())
+}
+
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
@@ -171,14 +184,12 @@ async fn new_step(
                 }
                 (2, true) => form.step = 1,
                 (2, false) => {
-                    if !(form.standard_flow || form.direct_access || form.service_accounts || form.implicit) {
-                        errors.flows = Some("Choose at least one way for the client to get tokens.".into());
-                    } else if form.service_accounts && !form.client_auth {
-                        errors.flows = Some(
-                            "Service accounts need client authentication: turn it on, or turn service accounts off."
-                                .into(),
-                        );
-                    } else {
+                    errors.flows = capability_problem(
+                        [form.standard_flow, form.direct_access, form.service_accounts, form.implicit],
+                        form.service_accounts,
+                        form.client_auth,
+                    );
+                    if errors.flows.is_none() {
                         form.step = 3;
                     }
                 }
@@ -265,142 +276,300 @@ struct ShowQuery {
     regenerated: String,
 }
 
+/// Stands for "Client {clientId} created." until the client is read.
+const CREATED: &str = "created";
+
+/// What a client page shows besides the client.
+#[derive(Default)]
+struct View {
+    tab: String,
+    confirm: String,
+    remove: String,
+    unassign: String,
+    flash: Option<String>,
+    /// A refused settings form, shown with its messages.
+    settings: Option<(ClientSettings, NewClientErrors)>,
+}
+
+async fn render(
+    state: &AppState,
+    console: &Console,
+    realm: String,
+    id: String,
+    view: View,
+) -> Result<Response, ConsoleError> {
+    let c = console.api.get(&format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id))).await?;
+    let nav = nav(console, &realm, "clients").await?;
+    let confidential = !b(&c, "publicClient") && !b(&c, "bearerOnly");
+    let service_account = b(&c, "serviceAccountsEnabled");
+    let tab = match view.tab.as_str() {
+        "credentials" if confidential => "credentials",
+        "scopes" => "scopes",
+        "service-account" if service_account => "service-account",
+        _ => "settings",
+    };
+    let client_path = format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id));
+    let (mut scopes, mut available_scopes) = (Vec::new(), Vec::new());
+    if tab == "scopes" {
+        for (sub, kind) in [("default-client-scopes", "Default"), ("optional-client-scopes", "Optional")] {
+            for sc in console.api.get(&format!("{client_path}/{sub}")).await?.as_array().into_iter().flatten() {
+                scopes.push(ScopeRow { id: s(sc, "id"), name: s(sc, "name"), kind });
+            }
+        }
+        scopes.sort_by(|a, b| a.name.cmp(&b.name));
+        let all = console.api.get(&format!("/admin/realms/{}/client-scopes", seg(&realm))).await?;
+        available_scopes = all
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|sc| !scopes.iter().any(|x| x.id == s(sc, "id")))
+            .map(|sc| (s(sc, "id"), s(sc, "name")))
+            .collect();
+        available_scopes.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    let (mut sa_user_id, mut sa_username, mut sa_roles, mut assignable_roles) =
+        (String::new(), String::new(), Vec::new(), Vec::new());
+    if tab == "service-account" {
+        let user = console.api.get(&format!("{client_path}/service-account-user")).await?;
+        sa_user_id = s(&user, "id");
+        sa_username = s(&user, "username");
+        let mapped = console
+            .api
+            .get(&format!("/admin/realms/{}/users/{}/role-mappings/realm", seg(&realm), seg(&sa_user_id)))
+            .await?;
+        sa_roles = mapped.as_array().into_iter().flatten().map(|r| (s(r, "name"), s(r, "description"))).collect();
+        sa_roles.sort();
+        let all = console.api.get(&format!("/admin/realms/{}/roles", seg(&realm))).await?;
+        assignable_roles = all
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| s(r, "name"))
+            .filter(|n| !sa_roles.iter().any(|(m, _)| m == n))
+            .collect();
+        assignable_roles.sort();
+    }
+    let lines_of = |k: &str| {
+        c.get(k)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    };
+    let (settings, settings_errors) = view.settings.unwrap_or_else(|| {
+        let attrs = c.get("attributes").cloned().unwrap_or(Value::Null);
+        let settings = ClientSettings {
+            name: s(&c, "name"),
+            description: s(&c, "description"),
+            enabled: b(&c, "enabled"),
+            client_auth: confidential,
+            standard_flow: b(&c, "standardFlowEnabled"),
+            direct_access: b(&c, "directAccessGrantsEnabled"),
+            service_accounts: service_account,
+            implicit: b(&c, "implicitFlowEnabled"),
+            root_url: s(&c, "rootUrl"),
+            home_url: s(&c, "baseUrl"),
+            redirect_uris: lines_of("redirectUris"),
+            post_logout_redirect_uris: s(&attrs, "post.logout.redirect.uris").replace("##", "\n"),
+            web_origins: lines_of("webOrigins"),
+            csrf: String::new(),
+        };
+        (settings, NewClientErrors::default())
+    });
+    let (secret, grace, rotated) = if tab == "credentials" {
+        let sec = console.api.get(&format!("/admin/realms/{}/clients/{}/client-secret", seg(&realm), seg(&id))).await?;
+        let realm_rep = console.api.get(&format!("/admin/realms/{}", seg(&realm))).await?;
+        let grace = realm_rep
+            .get("attributes")
+            .and_then(|a| a.get("client.secret.rotated.expiration.period"))
+            .and_then(Value::as_str)
+            .is_some_and(|p| p != "0" && !p.is_empty());
+        let rotated = match console.api.json(Method::GET, &format!("{client_path}/client-secret/rotated"), None).await?
+        {
+            (status, _, v) if status.is_success() => {
+                let until = c
+                    .get("attributes")
+                    .and_then(|a| a.get("client.secret.rotated.expiration.time"))
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .map_or_else(|| "its grace period ends".to_owned(), |t| super::realm::when(t * 1000) + " UTC");
+                Some((s(&v, "value"), until))
+            }
+            _ => None,
+        };
+        (s(&sec, "value"), grace, rotated)
+    } else {
+        (String::new(), false, None)
+    };
+    // The client's name is only known here.
+    let flash = view.flash.map(|f| if f == CREATED { format!("Client {} created.", s(&c, "clientId")) } else { f });
+    let page = ClientPage {
+        base: base(state),
+        nav: Some(nav),
+        flash,
+        realm,
+        id,
+        client_id: s(&c, "clientId"),
+        tab: tab.to_owned(),
+        confidential,
+        settings,
+        settings_errors,
+        authenticator: s(&c, "clientAuthenticatorType"),
+        authenticators: [
+            ("client-secret", "Client ID and secret"),
+            ("client-jwt", "Signed JWT (private_key_jwt)"),
+            ("client-secret-jwt", "Signed JWT with client secret"),
+        ]
+        .iter()
+        .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+        .collect(),
+        rotated,
+        secret,
+        confirm_regenerate: view.confirm == "regenerate",
+        grace,
+        csrf: console.session.csrf.clone(),
+        service_account,
+        scopes,
+        available_scopes,
+        confirm_remove: view.remove,
+        sa_user_id,
+        sa_username,
+        sa_roles,
+        assignable_roles,
+        confirm_unassign: view.unassign,
+    };
+    let status = if page.settings_errors.flows.is_some()
+        || page.settings_errors.root_url.is_some()
+        || page.settings_errors.save.is_some()
+    {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(with_session(state, console, html(status, &page)))
+}
+
 async fn show(
     State(state): State<AppState>,
     Path((realm, id)): Path<(String, String)>,
     Query(q): Query<ShowQuery>,
     console: Result<Console, ConsoleError>,
 ) -> Response {
-    page!(
-        state,
-        async {
-            let console = console?;
-            let nav = nav(&console, &realm, "clients").await?;
-            let c = console.api.get(&format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id))).await?;
-            let confidential = !b(&c, "publicClient") && !b(&c, "bearerOnly");
-            let service_account = b(&c, "serviceAccountsEnabled");
-            let tab = match q.tab.as_str() {
-                "credentials" if confidential => "credentials",
-                "scopes" => "scopes",
-                "service-account" if service_account => "service-account",
-                _ => "settings",
-            };
-            let client_path = format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id));
-            let (mut scopes, mut available_scopes) = (Vec::new(), Vec::new());
-            if tab == "scopes" {
-                for (sub, kind) in [("default-client-scopes", "Default"), ("optional-client-scopes", "Optional")] {
-                    for sc in console.api.get(&format!("{client_path}/{sub}")).await?.as_array().into_iter().flatten() {
-                        scopes.push(ScopeRow { id: s(sc, "id"), name: s(sc, "name"), kind });
-                    }
-                }
-                scopes.sort_by(|a, b| a.name.cmp(&b.name));
-                let all = console.api.get(&format!("/admin/realms/{}/client-scopes", seg(&realm))).await?;
-                available_scopes = all
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|sc| !scopes.iter().any(|x| x.id == s(sc, "id")))
-                    .map(|sc| (s(sc, "id"), s(sc, "name")))
-                    .collect();
-                available_scopes.sort_by(|a, b| a.1.cmp(&b.1));
-            }
-            let (mut sa_user_id, mut sa_username, mut sa_roles, mut assignable_roles) =
-                (String::new(), String::new(), Vec::new(), Vec::new());
-            if tab == "service-account" {
-                let user = console.api.get(&format!("{client_path}/service-account-user")).await?;
-                sa_user_id = s(&user, "id");
-                sa_username = s(&user, "username");
-                let mapped = console
-                    .api
-                    .get(&format!("/admin/realms/{}/users/{}/role-mappings/realm", seg(&realm), seg(&sa_user_id)))
-                    .await?;
-                sa_roles =
-                    mapped.as_array().into_iter().flatten().map(|r| (s(r, "name"), s(r, "description"))).collect();
-                sa_roles.sort();
-                let all = console.api.get(&format!("/admin/realms/{}/roles", seg(&realm))).await?;
-                assignable_roles = all
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|r| s(r, "name"))
-                    .filter(|n| !sa_roles.iter().any(|(m, _)| m == n))
-                    .collect();
-                assignable_roles.sort();
-            }
-            let list = |k: &str| {
-                c.get(k)
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
-                    .unwrap_or_default()
-            };
-            let yes = |k: &str| if b(&c, k) { "On".to_owned() } else { "Off".to_owned() };
-            let facts = vec![
-                ("Client ID", s(&c, "clientId")),
-                ("Name", s(&c, "name")),
-                ("Description", s(&c, "description")),
-                ("Client authentication", if confidential { "On".into() } else { "Off".into() }),
-                ("Standard flow", yes("standardFlowEnabled")),
-                ("Direct access grants", yes("directAccessGrantsEnabled")),
-                ("Service accounts roles", yes("serviceAccountsEnabled")),
-                ("Root URL", s(&c, "rootUrl")),
-                ("Home URL", s(&c, "baseUrl")),
-                ("Valid redirect URIs", list("redirectUris")),
-                ("Web origins", list("webOrigins")),
-            ];
-            let (secret, grace) = if tab == "credentials" {
-                let sec = console
-                    .api
-                    .get(&format!("/admin/realms/{}/clients/{}/client-secret", seg(&realm), seg(&id)))
-                    .await?;
-                let realm_rep = console.api.get(&format!("/admin/realms/{}", seg(&realm))).await?;
-                let grace = realm_rep
-                    .get("attributes")
-                    .and_then(|a| a.get("client.secret.rotated.expiration.period"))
-                    .and_then(Value::as_str)
-                    .is_some_and(|p| p != "0" && !p.is_empty());
-                (s(&sec, "value"), grace)
-            } else {
-                (String::new(), false)
-            };
-            let flash = match (q.created.as_str(), q.regenerated.as_str(), q.done.as_str()) {
-                ("1", _, _) => Some(format!("Client {} created.", s(&c, "clientId"))),
-                (_, "1", _) => Some("A new secret was generated.".to_owned()),
-                (_, _, "") => None,
-                (_, _, done) => Some(format!("{done}.")),
-            };
-            let page = ClientPage {
-                base: base(&state),
-                nav: Some(nav),
-                flash,
-                realm,
-                id,
-                client_id: s(&c, "clientId"),
-                tab: tab.to_owned(),
-                confidential,
-                facts,
-                authenticator: match s(&c, "clientAuthenticatorType").as_str() {
-                    "client-jwt" => "Signed JWT".to_owned(),
-                    "client-secret-jwt" => "Signed JWT with client secret".to_owned(),
-                    _ => "Client ID and secret".to_owned(),
-                },
-                secret,
-                confirm_regenerate: q.confirm == "regenerate",
-                grace,
-                csrf: console.session.csrf.clone(),
-                service_account,
-                scopes,
-                available_scopes,
-                confirm_remove: q.remove,
-                sa_user_id,
-                sa_username,
-                sa_roles,
-                assignable_roles,
-                confirm_unassign: q.unassign,
-            };
-            Ok(with_session(&state, &console, html(StatusCode::OK, &page)))
+    let result = async {
+        let console = console?;
+        let flash = match (q.created.as_str(), q.regenerated.as_str(), q.done.as_str()) {
+            ("1", _, _) => Some(CREATED.to_owned()),
+            (_, "1", _) => Some("A new secret was generated.".to_owned()),
+            (_, _, "") => None,
+            (_, _, done) => Some(format!("{done}.")),
+        };
+        let view =
+            View { tab: q.tab, confirm: q.confirm, remove: q.remove, unassign: q.unassign, flash, settings: None };
+        render(&state, &console, realm, id, view).await
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Saves the Settings tab; a refused form comes back with its messages.
+async fn save_settings(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    console: Result<Console, ConsoleError>,
+    Form(f): Form<ClientSettings>,
+) -> Response {
+    let result = async {
+        let console = console?;
+        csrf_ok(&console, &f.csrf)?;
+        let path = format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id));
+        let errors = NewClientErrors {
+            flows: capability_problem(
+                [f.standard_flow, f.direct_access, f.service_accounts, f.implicit],
+                f.service_accounts,
+                f.client_auth,
+            ),
+            root_url: (!is_url(f.root_url.trim())).then(|| "The root URL must start with https:// or http://.".into()),
+            ..NewClientErrors::default()
+        };
+        let again = |errors| View { tab: "settings".into(), settings: Some((f.clone(), errors)), ..View::default() };
+        if errors.flows.is_some() || errors.root_url.is_some() {
+            return render(&state, &console, realm, id, again(errors)).await;
         }
-        .await
-    )
+        let mut rep = console.api.get(&path).await?;
+        rep["name"] = json!(f.name.trim());
+        rep["description"] = json!(f.description.trim());
+        rep["enabled"] = json!(f.enabled);
+        rep["publicClient"] = json!(!f.client_auth);
+        rep["standardFlowEnabled"] = json!(f.standard_flow);
+        rep["directAccessGrantsEnabled"] = json!(f.direct_access);
+        rep["serviceAccountsEnabled"] = json!(f.service_accounts);
+        rep["implicitFlowEnabled"] = json!(f.implicit);
+        rep["rootUrl"] = json!(f.root_url.trim());
+        rep["baseUrl"] = json!(f.home_url.trim());
+        rep["redirectUris"] = json!(lines(&f.redirect_uris));
+        rep["webOrigins"] = json!(lines(&f.web_origins));
+        if !rep.get("attributes").is_some_and(Value::is_object) {
+            rep["attributes"] = json!({});
+        }
+        rep["attributes"]["post.logout.redirect.uris"] = json!(lines(&f.post_logout_redirect_uris).join("##"));
+        match console.api.write(Method::PUT, &path, Some(&rep)).await? {
+            Ok(_) => Ok(with_session(
+                &state,
+                &console,
+                redirect(&format!("{}/{}/clients/{}?done=Saved", base(&state), seg(&realm), seg(&id))),
+            )),
+            Err(failure) => {
+                let errors = NewClientErrors {
+                    save: Some(format!("Not saved: {}", failure.message)),
+                    ..NewClientErrors::default()
+                };
+                render(&state, &console, realm, id, again(errors)).await
+            }
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Deserialize)]
+struct AuthenticatorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    authenticator: String,
+}
+
+/// Sets the client authenticator on the Credentials tab.
+async fn save_authenticator(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    console: Result<Console, ConsoleError>,
+    Form(f): Form<AuthenticatorForm>,
+) -> Response {
+    let result = async {
+        let console = console?;
+        csrf_ok(&console, &f.csrf)?;
+        if !matches!(f.authenticator.as_str(), "client-secret" | "client-jwt" | "client-secret-jwt") {
+            return Err(ConsoleError::NotFound(format!("no authenticator {}", f.authenticator)));
+        }
+        let path = format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id));
+        let mut rep = console.api.get(&path).await?;
+        rep["clientAuthenticatorType"] = json!(f.authenticator);
+        let back = format!("{}/{}/clients/{}?tab=credentials", base(&state), seg(&realm), seg(&id));
+        match console.api.write(Method::PUT, &path, Some(&rep)).await? {
+            Ok(_) => Ok(with_session(
+                &state,
+                &console,
+                redirect(&format!("{back}&done={}", seg("Client authenticator saved"))),
+            )),
+            Err(failure) => Ok(with_session(
+                &state,
+                &console,
+                redirect(&format!("{back}&done={}", seg(&format!("Not saved: {}", failure.message)))),
+            )),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
 }
 
 #[derive(Deserialize)]

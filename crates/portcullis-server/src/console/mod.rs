@@ -5,7 +5,7 @@
 mod api;
 mod clients;
 mod pages;
-mod realm;
+pub(crate) mod realm;
 mod scopes;
 mod session;
 mod users;

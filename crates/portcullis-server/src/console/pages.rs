@@ -136,8 +136,13 @@ pub struct ClientPage {
     pub client_id: String,
     pub tab: String,
     pub confidential: bool,
-    pub facts: Vec<(&'static str, String)>,
+    pub settings: ClientSettings,
+    pub settings_errors: NewClientErrors,
+    /// The authenticator type (`client-secret`, `client-jwt`, `client-secret-jwt`).
     pub authenticator: String,
+    pub authenticators: Vec<(String, String)>,
+    /// The rotated secret and until when it works.
+    pub rotated: Option<(String, String)>,
     pub secret: String,
     pub confirm_regenerate: bool,
     pub grace: bool,
@@ -151,6 +156,39 @@ pub struct ClientPage {
     pub sa_roles: Vec<(String, String)>,
     pub assignable_roles: Vec<String>,
     pub confirm_unassign: String,
+}
+
+/// The editable settings of a client, as the form shows them.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ClientSettings {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub enabled: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub client_auth: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub standard_flow: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub direct_access: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub service_accounts: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub implicit: bool,
+    #[serde(default)]
+    pub root_url: String,
+    #[serde(default)]
+    pub home_url: String,
+    #[serde(default)]
+    pub redirect_uris: String,
+    #[serde(default)]
+    pub post_logout_redirect_uris: String,
+    #[serde(default)]
+    pub web_origins: String,
+    #[serde(default)]
+    pub csrf: String,
 }
 
 /// A client scope assigned to a client.

@@ -37,7 +37,7 @@ fn b(v: &Value, k: &str) -> bool {
 }
 
 /// Epoch milliseconds as `YYYY-MM-DD HH:MM:SS` (UTC).
-fn when(ms: i64) -> String {
+pub(crate) fn when(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
