@@ -46,8 +46,9 @@ fi
 
 # Node packages, from the npm registry, into target/: `jose` for the resource-server
 # interop test, `@keycloak/keycloak-admin-client` for the admin journey, `playwright-core`
-# for the console's browser tests (it never downloads a browser: Debian's chromium is used).
-NODE_PACKAGES=("jose@5.10.0" "@keycloak/keycloak-admin-client@26.7.4" "playwright-core@1.65.1")
+# for the console's browser tests (it never downloads a browser: Debian's chromium is used),
+# `axe-core` for their accessibility checks.
+NODE_PACKAGES=("jose@5.10.0" "@keycloak/keycloak-admin-client@26.7.4" "playwright-core@1.65.1" "axe-core@4.14.1")
 export JOSE_DIR="$ROOT/target/e2e-node"
 for spec in "${NODE_PACKAGES[@]}"; do
     name="${spec%@*}"

@@ -1,7 +1,8 @@
 """The onboarding guide's steps 1-9 in the admin console, in headless Chromium (Debian's
 chromium driven by playwright-core): once with JavaScript, taking a screenshot of each step,
 and once with JavaScript disabled, since every form must work without it. Each walk ends with
-a token obtained with the secret copied from the Credentials tab."""
+a token obtained with the secret copied from the Credentials tab. With JavaScript, axe-core
+checks each step's page against the WCAG 2.1 A and AA rules."""
 
 from __future__ import annotations
 
@@ -67,5 +68,6 @@ def test_console_walks_the_onboarding_guide(portcullis, js):
     assert claims["email"] == "api-demo-project@domain.com"
     assert "codemie" in claims["scope"].split()
     assert seen["signedOut"] is True
+    assert seen["a11y"] == [], seen["a11y"]
     if js == "on":
         assert len(list(Path(shots).glob("*.png"))) >= 10

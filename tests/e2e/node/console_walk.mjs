@@ -16,13 +16,23 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-dev-shm-usage'],
 });
-const context = await browser.newContext({ javaScriptEnabled: js === 'on', viewport: { width: 1366, height: 850 } });
+// bypassCSP only lets the test inject axe-core; the pages' own policy is checked elsewhere.
+const context = await browser.newContext({ javaScriptEnabled: js === 'on', viewport: { width: 1366, height: 850 }, bypassCSP: true });
+const axeSource = fs.readFileSync(path.join(dir, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const page = await context.newPage();
-const out = { steps: [] };
+const out = { steps: [], a11y: [] };
 let n = 0;
 async function step(name) {
   n += 1;
   out.steps.push(name);
+  // WCAG 2.1 A/AA rules on every step's page (labels, contrast, landmarks, names).
+  if (js === 'on') {
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(async () => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+    for (const v of result.violations) {
+      out.a11y.push({ step: name, id: v.id, impact: v.impact, nodes: v.nodes.map((x) => x.target.join(' ')).slice(0, 3) });
+    }
+  }
   if (shots) {
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
@@ -41,7 +51,7 @@ try {
   await step('realm-selected');
 
   // Step 2: Clients, Create client.
-  await page.getByRole('link', { name: 'Clients' }).click();
+  await page.getByRole('navigation', { name: 'Realm sections' }).getByRole('link', { name: 'Clients' }).click();
   await page.getByRole('link', { name: 'Create client' }).click();
 
   // Step 3: general settings.
@@ -68,14 +78,15 @@ try {
   out.created = await page.getByText('Client api-demo-project created.').isVisible();
 
   // Step 6: the codemie scope as a default client scope.
-  await page.getByRole('link', { name: 'Client scopes' }).click();
+  const tabs = page.getByRole('navigation', { name: 'Client tabs' });
+  await tabs.getByRole('link', { name: 'Client scopes' }).click();
   await page.getByLabel('Client scope', { exact: true }).selectOption({ label: 'codemie' });
   await page.getByLabel('Assigned type').selectOption('Default');
   await page.getByRole('button', { name: 'Add' }).click();
   await step('client-scopes');
 
   // Step 7: the Developer role for the service account.
-  await page.getByRole('link', { name: 'Service accounts roles' }).click();
+  await tabs.getByRole('link', { name: 'Service accounts roles' }).click();
   await page.getByLabel('Realm role').selectOption('Developer');
   await page.getByRole('button', { name: 'Assign' }).click();
   await step('service-account-roles');
@@ -96,7 +107,7 @@ try {
   // Step 9: copy the secret from the Credentials tab.
   await page.goto(`${base}/admin/console/${realm}/clients`);
   await page.getByRole('link', { name: 'api-demo-project' }).click();
-  await page.getByRole('link', { name: 'Credentials' }).click();
+  await page.getByRole('navigation', { name: 'Client tabs' }).getByRole('link', { name: 'Credentials' }).click();
   const secret = await page.locator('#secret').inputValue();
   await step('credentials');
 

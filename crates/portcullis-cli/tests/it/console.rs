@@ -550,3 +550,28 @@ fn a_client_settings_form_and_its_authenticator() {
     let creds = b.get(&format!("{page}?tab=credentials")).text().unwrap();
     assert!(creds.contains("Rotated secret") && creds.contains("svc-secret-0123456789"), "{creds}");
 }
+
+#[test]
+fn the_console_lives_under_the_relative_path() {
+    let server = Server::start_with(Opts { relative_path: Some("/auth".into()), ..Opts::default() });
+    let mut b = Browser::new(&server);
+    let r = b.get("/admin/");
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/auth/admin/console/".to_owned()));
+    let page = b.get("/admin/console/login");
+    let cookie = page.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.contains("Path=/auth/admin/console"), "{cookie}");
+    let html = page.text().unwrap();
+    assert!(
+        html.contains("href=\"/auth/admin/console/static/console.css\"")
+            && html.contains("action=\"/auth/admin/console/login\"")
+    );
+    let csrf = csrf_of(&html);
+    let r = b.post(
+        "/admin/console/login",
+        &[("csrf", &csrf), ("realm", "master"), ("username", ADMIN_USER), ("password", ADMIN_PASSWORD)],
+    );
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/auth/admin/console/master/clients".to_owned()));
+    let list = b.get("/admin/console/master/clients").text().unwrap();
+    assert!(list.contains("href=\"/auth/admin/console/master/clients/"), "links carry the relative path");
+    assert_eq!(b.get("/admin/console/static/console.css").status(), 200);
+}
