@@ -575,3 +575,37 @@ fn the_console_lives_under_the_relative_path() {
     assert!(list.contains("href=\"/auth/admin/console/master/clients/"), "links carry the relative path");
     assert_eq!(b.get("/admin/console/static/console.css").status(), 200);
 }
+
+#[test]
+fn a_client_keys_tab_for_signed_jwt_authentication() {
+    let server = Server::start();
+    let admin = server.admin();
+    admin.create_realm("jwt");
+    let id = admin.create_service_client("jwt", "svc", "svc-secret-0123456789");
+    let mut b = Browser::new(&server);
+    let csrf = b.sign_in("master", ADMIN_USER, ADMIN_PASSWORD);
+    let page = format!("/admin/console/jwt/clients/{id}");
+    assert!(b.get(&format!("{page}?tab=keys")).text().unwrap().contains("Keys for signed JWT client authentication"));
+
+    let r = b.post(&format!("{page}/keys"), &[("csrf", &csrf), ("source", "url"), ("jwks_url", "keys.example")]);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("Enter the JWKS URL"));
+    let r = b.post(&format!("{page}/keys"), &[("csrf", &csrf), ("source", "json"), ("jwks", "{not json")]);
+    assert_eq!(r.status(), 422);
+    let jwks =
+        r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1"}]}"#;
+    let r = b.post(&format!("{page}/keys"), &[("csrf", &csrf), ("source", "json"), ("jwks", jwks)]);
+    assert_eq!(r.status(), 303);
+    let attrs = admin.get_json(&format!("/admin/realms/jwt/clients/{id}"))["attributes"].clone();
+    assert_eq!((attrs["use.jwks.string"].as_str(), attrs["use.jwks.url"].as_str()), (Some("true"), Some("false")));
+    assert_eq!(attrs["jwks.string"], jwks);
+    let r = b.post(
+        &format!("{page}/keys"),
+        &[("csrf", &csrf), ("source", "url"), ("jwks_url", "https://svc.example/jwks.json")],
+    );
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        admin.get_json(&format!("/admin/realms/jwt/clients/{id}"))["attributes"]["jwks.url"],
+        "https://svc.example/jwks.json"
+    );
+}

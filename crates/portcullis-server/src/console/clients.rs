@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/{realm}/clients/{id}/secret", post(regenerate))
         .route("/admin/console/{realm}/clients/{id}/settings", post(save_settings))
         .route("/admin/console/{realm}/clients/{id}/authenticator", post(save_authenticator))
+        .route("/admin/console/{realm}/clients/{id}/keys", post(save_keys))
         .route("/admin/console/{realm}/clients/{id}/scopes", post(scope_links))
         .route("/admin/console/{realm}/clients/{id}/roles", post(service_account_roles))
 }
@@ -289,6 +290,9 @@ struct View {
     flash: Option<String>,
     /// A refused settings form, shown with its messages.
     settings: Option<(ClientSettings, NewClientErrors)>,
+    /// A refused keys form and why.
+    keys: Option<(String, String, String)>,
+    keys_error: Option<String>,
 }
 
 async fn render(
@@ -304,6 +308,7 @@ async fn render(
     let service_account = b(&c, "serviceAccountsEnabled");
     let tab = match view.tab.as_str() {
         "credentials" if confidential => "credentials",
+        "keys" if confidential => "keys",
         "scopes" => "scopes",
         "service-account" if service_account => "service-account",
         _ => "settings",
@@ -423,6 +428,20 @@ async fn render(
         .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
         .collect(),
         rotated,
+        keys: view.keys.clone().unwrap_or_else(|| {
+            let attr = |k: &str| {
+                c.get("attributes").and_then(|a| a.get(k)).and_then(Value::as_str).unwrap_or_default().to_owned()
+            };
+            let source = if attr("use.jwks.url") == "true" {
+                "url"
+            } else if attr("use.jwks.string") == "true" {
+                "json"
+            } else {
+                "none"
+            };
+            (source.to_owned(), attr("jwks.url"), attr("jwks.string"))
+        }),
+        keys_error: view.keys_error.clone(),
         secret,
         confirm_regenerate: view.confirm == "regenerate",
         grace,
@@ -440,6 +459,7 @@ async fn render(
     let status = if page.settings_errors.flows.is_some()
         || page.settings_errors.root_url.is_some()
         || page.settings_errors.save.is_some()
+        || page.keys_error.is_some()
     {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -463,7 +483,7 @@ async fn show(
             (_, _, done) => Some(format!("{done}.")),
         };
         let view =
-            View { tab: q.tab, confirm: q.confirm, remove: q.remove, unassign: q.unassign, flash, settings: None };
+            View { tab: q.tab, confirm: q.confirm, remove: q.remove, unassign: q.unassign, flash, ..View::default() };
         render(&state, &console, realm, id, view).await
     }
     .await;
@@ -698,4 +718,78 @@ async fn service_account_roles(
         }
         .await
     )
+}
+
+#[derive(Deserialize)]
+struct KeysForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    jwks_url: String,
+    #[serde(default)]
+    jwks: String,
+}
+
+/// Saves the Keys tab: where the client's JWT keys are.
+async fn save_keys(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    console: Result<Console, ConsoleError>,
+    Form(f): Form<KeysForm>,
+) -> Response {
+    let result = async {
+        let console = console?;
+        csrf_ok(&console, &f.csrf)?;
+        let form = (f.source.clone(), f.jwks_url.trim().to_owned(), f.jwks.trim().to_owned());
+        let refuse = |why: String| View {
+            tab: "keys".into(),
+            keys: Some(form.clone()),
+            keys_error: Some(why),
+            ..View::default()
+        };
+        let problem = match f.source.as_str() {
+            "url" if !(form.1.starts_with("https://") || form.1.starts_with("http://")) => {
+                Some("Enter the JWKS URL, starting with https://.".to_owned())
+            }
+            "json"
+                if serde_json::from_str::<Value>(&form.2)
+                    .map_or(true, |v| !v.get("keys").is_some_and(Value::is_array)) =>
+            {
+                Some("The JWKS must be JSON with a \"keys\" list.".to_owned())
+            }
+            "url" | "json" | "none" => None,
+            _ => Some("Choose where the keys are.".to_owned()),
+        };
+        if let Some(p) = problem {
+            return render(&state, &console, realm, id, refuse(p)).await;
+        }
+        let path = format!("/admin/realms/{}/clients/{}", seg(&realm), seg(&id));
+        let mut rep = console.api.get(&path).await?;
+        if !rep.get("attributes").is_some_and(Value::is_object) {
+            rep["attributes"] = json!({});
+        }
+        let a = &mut rep["attributes"];
+        a["use.jwks.url"] = json!((f.source == "url").to_string());
+        a["use.jwks.string"] = json!((f.source == "json").to_string());
+        a["jwks.url"] = json!(form.1);
+        a["jwks.string"] = json!(form.2);
+        match console.api.write(Method::PUT, &path, Some(&rep)).await? {
+            Ok(_) => Ok(with_session(
+                &state,
+                &console,
+                redirect(&format!(
+                    "{}/{}/clients/{}?tab=keys&done={}",
+                    base(&state),
+                    seg(&realm),
+                    seg(&id),
+                    seg("Keys saved")
+                )),
+            )),
+            Err(failure) => render(&state, &console, realm, id, refuse(failure.message)).await,
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
 }

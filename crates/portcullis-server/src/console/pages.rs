@@ -143,6 +143,9 @@ pub struct ClientPage {
     pub authenticators: Vec<(String, String)>,
     /// The rotated secret and until when it works.
     pub rotated: Option<(String, String)>,
+    /// Where the JWT keys are (`url`, `json`, `none`), the URL and the JWKS.
+    pub keys: (String, String, String),
+    pub keys_error: Option<String>,
     pub secret: String,
     pub confirm_regenerate: bool,
     pub grace: bool,
