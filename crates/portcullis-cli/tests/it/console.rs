@@ -318,11 +318,34 @@ fn client_scopes_service_account_roles_and_the_service_account_user() {
     // Step 7: assign Developer to the service account.
     let tab = b.get(&format!("{client}?tab=service-account")).text().unwrap();
     assert!(tab.contains("service-account-api-demo-project"), "{tab}");
-    let r = b.post(&format!("{client}/roles"), &[("csrf", &csrf), ("action", "assign"), ("role", "Developer")]);
+    let r = b.post(&format!("{client}/roles"), &[("csrf", &csrf), ("action", "assign"), ("role", "realm:Developer")]);
+    assert_eq!(r.status(), 303);
+    // A client role too: realm-management's view-users.
+    let rm = admin.get_json("/admin/realms/codemie-prod/clients?clientId=realm-management")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tab = b.get(&format!("{client}?tab=service-account")).text().unwrap();
+    assert!(
+        tab.contains(&format!("value=\"client:{rm}:view-users\"")) && tab.contains("realm-management view-users"),
+        "{tab}"
+    );
+    let key = format!("client:{rm}:view-users");
+    let r = b.post(&format!("{client}/roles"), &[("csrf", &csrf), ("action", "assign"), ("role", &key)]);
     assert_eq!(r.status(), 303);
     let token = client_credentials(&server, "codemie-prod", "api-demo-project", "demo-secret-0123456789", &[]).1;
-    let roles = crate::harness::claims(token["access_token"].as_str().unwrap())["realm_access"]["roles"].clone();
-    assert!(roles.as_array().unwrap().iter().any(|r| r == "Developer"), "{roles}");
+    let c = crate::harness::claims(token["access_token"].as_str().unwrap());
+    assert!(c["realm_access"]["roles"].as_array().unwrap().iter().any(|r| r == "Developer"), "{c}");
+    assert_eq!(c["resource_access"]["realm-management"]["roles"], json!(["view-users"]), "{c}");
+    let r = b.post(
+        &format!("{client}/roles"),
+        &[("csrf", &csrf), ("action", "unassign"), ("role", &key), ("confirm", "yes")],
+    );
+    assert_eq!(r.status(), 303);
+    let token = client_credentials(&server, "codemie-prod", "api-demo-project", "demo-secret-0123456789", &[]).1;
+    assert!(crate::harness::claims(token["access_token"].as_str().unwrap())["resource_access"]
+        .get("realm-management")
+        .is_none());
 
     // Step 8: the service-account user's details and attributes, with field messages.
     let sa = admin.get_json(&format!("/admin/realms/codemie-prod/clients/{id}/service-account-user"));

@@ -156,8 +156,10 @@ pub struct ClientPage {
     pub confirm_remove: String,
     pub sa_user_id: String,
     pub sa_username: String,
-    pub sa_roles: Vec<(String, String)>,
-    pub assignable_roles: Vec<String>,
+    /// key (`realm:NAME` or `client:ID:NAME`), name, realm or clientId, description.
+    pub sa_roles: Vec<(String, String, String, String)>,
+    /// key and label.
+    pub assignable_roles: Vec<(String, String)>,
     pub confirm_unassign: String,
 }
 
