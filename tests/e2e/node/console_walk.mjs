@@ -87,7 +87,7 @@ try {
 
   // Step 7: the Developer role for the service account.
   await tabs.getByRole('link', { name: 'Service accounts roles' }).click();
-  await page.getByLabel('Realm role').selectOption('Developer');
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Developer' });
   await page.getByRole('button', { name: 'Assign' }).click();
   await step('service-account-roles');
 
