@@ -407,8 +407,22 @@ fn realm_pages_users_roles_settings_keys_and_events() {
     assert!(users.contains("alice@example.com"), "{users}");
 
     // Realm roles: create, a duplicate named next to the field, delete after confirmation.
+    let r = admin.put("/admin/realms/ops/events/config", &json!({"adminEventsEnabled": true}));
+    assert_eq!(r.status(), 204);
     let r = b.post("/admin/console/ops/roles", &[("csrf", &csrf), ("name", "Auditor"), ("description", "Reads")]);
     assert_eq!(r.status(), 303);
+    // The console's writes are admin events of the administrator, from the browser's address.
+    let mut events = json!([]);
+    for _ in 0..50 {
+        events = admin.get_json("/admin/realms/ops/admin-events?operationTypes=CREATE");
+        if events.as_array().is_some_and(|e| !e.is_empty()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let created =
+        events.as_array().unwrap().iter().find(|e| e["resourcePath"] == "roles/Auditor").expect("an admin event");
+    assert_eq!(created["authDetails"]["ipAddress"], "127.0.0.1", "{created}");
     assert!(b.get(&location(&r)).text().unwrap().contains("Role Auditor created."));
     let r = b.post("/admin/console/ops/roles", &[("csrf", &csrf), ("name", "Auditor")]);
     assert_eq!(r.status(), 422);

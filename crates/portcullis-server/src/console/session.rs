@@ -115,7 +115,9 @@ impl FromRequestParts<AppState> for Console {
             .and_then(|v| Session::open(state, v))
             .filter(|s| now - s.last_seen < IDLE_TIMEOUT && now - s.started < MAX_LIFETIME)
             .ok_or(ConsoleError::SignIn)?;
-        let api = InProcess::new(state, &parts.headers);
+        // The browser's address goes along, so admin events of console actions carry it.
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().copied();
+        let api = InProcess::new(state, &parts.headers).with_peer(peer);
         if session.expires_at - 10 <= now {
             api.refresh(&mut session).await?;
         }
