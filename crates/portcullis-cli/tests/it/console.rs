@@ -441,6 +441,8 @@ fn realm_pages_users_roles_settings_keys_and_events() {
             ("display_name", "Ops".to_owned()),
             ("enabled", "on".to_owned()),
             ("access_token_lifespan", lifespan.to_owned()),
+            ("sso_idle", "1200".to_owned()),
+            ("sso_max", "7200".to_owned()),
             ("algorithm", "ES256".to_owned()),
             ("brute_force", "on".to_owned()),
             ("failure_factor", failures.to_owned()),
@@ -468,6 +470,10 @@ fn realm_pages_users_roles_settings_keys_and_events() {
         (Some(900), Some("ES256"))
     );
     assert_eq!((realm["bruteForceProtected"].as_bool(), realm["failureFactor"].as_i64()), (Some(true), Some(5)));
+    assert_eq!(
+        (realm["ssoSessionIdleTimeout"].as_i64(), realm["ssoSessionMaxLifespan"].as_i64()),
+        (Some(1200), Some(7200))
+    );
 
     // Keys: rotation after a confirmation.
     let before = admin.get_json("/admin/realms/ops/keys")["active"]["ES256"].clone();

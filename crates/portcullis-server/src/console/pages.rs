@@ -281,6 +281,8 @@ pub struct Roles {
 #[derive(Debug, Default)]
 pub struct SettingsErrors {
     pub lifespan: Option<String>,
+    pub sso_idle: Option<String>,
+    pub sso_max: Option<String>,
     pub failures: Option<String>,
     pub wait: Option<String>,
     pub save: Option<String>,
@@ -296,6 +298,8 @@ pub struct Settings {
     pub display_name: String,
     pub enabled: bool,
     pub access_token_lifespan: String,
+    pub sso_idle: String,
+    pub sso_max: String,
     pub algorithm: String,
     pub algorithms: Vec<String>,
     pub brute_force: bool,

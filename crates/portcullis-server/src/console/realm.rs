@@ -237,6 +237,8 @@ fn settings_page(
         display_name: s(r, "displayName"),
         enabled: b(r, "enabled"),
         access_token_lifespan: s(r, "accessTokenLifespan"),
+        sso_idle: s(r, "ssoSessionIdleTimeout"),
+        sso_max: s(r, "ssoSessionMaxLifespan"),
         algorithm: s(r, "defaultSignatureAlgorithm"),
         algorithms: portcullis_core::keys::SUPPORTED_ALGORITHMS.iter().map(|a| (*a).to_owned()).collect(),
         brute_force: b(r, "bruteForceProtected"),
@@ -275,6 +277,10 @@ struct SettingsForm {
     #[serde(default)]
     access_token_lifespan: String,
     #[serde(default)]
+    sso_idle: String,
+    #[serde(default)]
+    sso_max: String,
+    #[serde(default)]
     algorithm: String,
     #[serde(default)]
     brute_force: String,
@@ -307,6 +313,8 @@ async fn save_settings(
         let path = format!("/admin/realms/{}", seg(&realm));
         let mut r = console.api.get(&path).await?;
         let lifespan = number(&f.access_token_lifespan, 1, 31_536_000, "The access token lifespan");
+        let sso_idle = number(&f.sso_idle, 1, 31_536_000, "The SSO session idle");
+        let sso_max = number(&f.sso_max, 1, 31_536_000, "The SSO session max");
         let failures = number(&f.failure_factor, 1, 1_000_000, "Max login failures");
         let wait = number(&f.wait_increment, 0, 86_400, "The wait increment");
         r["displayName"] = json!(f.display_name.trim());
@@ -316,19 +324,25 @@ async fn save_settings(
         r["permanentLockout"] = json!(f.permanent_lockout == "on");
         let errors = SettingsErrors {
             lifespan: lifespan.as_ref().err().cloned(),
+            sso_idle: sso_idle.as_ref().err().cloned(),
+            sso_max: sso_max.as_ref().err().cloned(),
             failures: failures.as_ref().err().cloned(),
             wait: wait.as_ref().err().cloned(),
             save: None,
         };
-        match (lifespan, failures, wait) {
-            (Ok(l), Ok(fail), Ok(w)) => {
+        match (lifespan, sso_idle, sso_max, failures, wait) {
+            (Ok(l), Ok(idle), Ok(max), Ok(fail), Ok(w)) => {
                 r["accessTokenLifespan"] = json!(l);
+                r["ssoSessionIdleTimeout"] = json!(idle);
+                r["ssoSessionMaxLifespan"] = json!(max);
                 r["failureFactor"] = json!(fail);
                 r["waitIncrementSeconds"] = json!(w);
             }
             _ => {
                 for (field, text) in [
                     ("accessTokenLifespan", &f.access_token_lifespan),
+                    ("ssoSessionIdleTimeout", &f.sso_idle),
+                    ("ssoSessionMaxLifespan", &f.sso_max),
                     ("failureFactor", &f.failure_factor),
                     ("waitIncrementSeconds", &f.wait_increment),
                 ] {

@@ -77,6 +77,11 @@ pub fn set_cookie(state: &AppState, name: &str, value: Option<&str>) -> Option<H
 }
 
 impl Session {
+    /// Still usable at `now`: used within [`IDLE_TIMEOUT`], begun within [`MAX_LIFETIME`].
+    pub fn live(&self, now: i64) -> bool {
+        now - self.last_seen < IDLE_TIMEOUT && now - self.started < MAX_LIFETIME
+    }
+
     /// The sealed cookie value.
     pub fn seal(&self, state: &AppState) -> Result<String, ConsoleError> {
         let key = state.console_key.as_ref().ok_or(ConsoleError::Unavailable)?;
@@ -113,7 +118,7 @@ impl FromRequestParts<AppState> for Console {
         let now = crate::oauth::now();
         let mut session = cookie(&parts.headers, COOKIE_NAME)
             .and_then(|v| Session::open(state, v))
-            .filter(|s| now - s.last_seen < IDLE_TIMEOUT && now - s.started < MAX_LIFETIME)
+            .filter(|s| s.live(now))
             .ok_or(ConsoleError::SignIn)?;
         // The browser's address goes along, so admin events of console actions carry it.
         let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().copied();
@@ -123,5 +128,40 @@ impl FromRequestParts<AppState> for Console {
         }
         session.last_seen = now;
         Ok(Self { api: api.with_token(&session.access_token), session, renewed: true })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(started: i64, last_seen: i64) -> Session {
+        Session {
+            realm: "master".into(),
+            username: "admin".into(),
+            access_token: String::new(),
+            refresh_token: None,
+            expires_at: 0,
+            csrf: random_token(),
+            started,
+            last_seen,
+        }
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_too_old() {
+        let now = 100_000;
+        assert!(session(now - 60, now - 60).live(now));
+        assert!(session(now - 3_600, now - IDLE_TIMEOUT + 1).live(now), "used recently");
+        assert!(!session(now - 3_600, now - IDLE_TIMEOUT).live(now), "idle for 30 minutes");
+        assert!(!session(now - MAX_LIFETIME, now - 1).live(now), "10 hours after sign-in, even if used");
+    }
+
+    #[test]
+    fn cookies_are_read_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, HeaderValue::from_static("a=1; portcullis_console=xyz; b=2"));
+        assert_eq!(cookie(&h, COOKIE_NAME), Some("xyz"));
+        assert_eq!(cookie(&h, "c"), None);
     }
 }
