@@ -3,6 +3,18 @@
 //! sealed cookies (see [`session`]); every form carries the session's CSRF token.
 
 mod api;
+
+/// Runs a page handler and shows its error, if any, as a page.
+macro_rules! page {
+    ($state:expr, $body:expr) => {
+        match $body {
+            Ok(resp) => resp,
+            Err(e) => error_page(&$state, e),
+        }
+    };
+}
+
+mod client;
 mod clients;
 mod pages;
 pub(crate) mod realm;
