@@ -489,7 +489,7 @@ struct RoleForm {
     confirm: String,
 }
 
-/// Assigns a realm role to a client's service account, or unassigns one after confirmation.
+/// Assigns a realm or client role to a client's service account, or unassigns one after confirmation.
 async fn service_account_roles(
     State(state): State<AppState>,
     Path((realm, id)): Path<(String, String)>,
