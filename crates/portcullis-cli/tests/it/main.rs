@@ -31,6 +31,7 @@ mod multi_instance;
 mod operations;
 mod realm_transfer;
 mod refresh;
+mod resource_server;
 mod restart;
 mod secret_rotation;
 mod secrets_at_rest;
