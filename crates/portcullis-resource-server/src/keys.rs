@@ -11,8 +11,8 @@ use tokio::sync::{Mutex, RwLock};
 use crate::Error;
 
 pub struct KeyCache {
-    http: reqwest::Client,
-    jwks_uri: String,
+    /// The client and JWKS URL to fetch from; none for a fixed set of keys.
+    source: Option<(reqwest::Client, String)>,
     keys: RwLock<Arc<JwkSet>>,
     /// When the keys were last fetched; held while fetching, so callers wait for one fetch.
     fetched: Mutex<Instant>,
@@ -31,12 +31,21 @@ impl KeyCache {
     pub async fn load(http: reqwest::Client, jwks_uri: String, min_interval: Duration) -> Result<Self, Error> {
         let keys = fetch(&http, &jwks_uri).await?;
         Ok(Self {
-            http,
-            jwks_uri,
+            source: Some((http, jwks_uri)),
             keys: RwLock::new(Arc::new(keys)),
             fetched: Mutex::new(Instant::now()),
             min_interval,
         })
+    }
+
+    /// A fixed set of keys.
+    pub fn fixed(keys: JwkSet) -> Self {
+        Self {
+            source: None,
+            keys: RwLock::new(Arc::new(keys)),
+            fetched: Mutex::new(Instant::now()),
+            min_interval: Duration::MAX,
+        }
     }
 
     /// The current keys.
@@ -47,12 +56,15 @@ impl KeyCache {
     /// Fetches the keys again unless that happened less than the interval ago (then the
     /// current keys are returned). Concurrent callers share one fetch.
     pub async fn refresh(&self) -> Result<Arc<JwkSet>, Error> {
+        let Some((http, jwks_uri)) = &self.source else {
+            return Ok(self.current().await);
+        };
         let mut fetched = self.fetched.lock().await;
         if fetched.elapsed() < self.min_interval {
             return Ok(self.current().await);
         }
         *fetched = Instant::now();
-        let keys = Arc::new(fetch(&self.http, &self.jwks_uri).await?);
+        let keys = Arc::new(fetch(http, jwks_uri).await?);
         *self.keys.write().await = keys.clone();
         Ok(keys)
     }

@@ -99,6 +99,13 @@ impl Verifier {
         Ok(Self { config, keys })
     }
 
+    /// A verifier with a fixed set of keys (a JWKS document), which is never fetched again:
+    /// for keys distributed out of band, and for tests and benchmarks.
+    pub fn with_keys(config: Config, jwks: &str) -> Result<Self, Error> {
+        let keys: JwkSet = serde_json::from_str(jwks).map_err(|e| Error::Unavailable(format!("not a JWK set: {e}")))?;
+        Ok(Self { config, keys: KeyCache::fixed(keys) })
+    }
+
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
         let mut parts = token.split('.');
