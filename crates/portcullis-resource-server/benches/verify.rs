@@ -1,6 +1,8 @@
 //! Verification of one access token with cached keys, per signature algorithm: what a
 //! resource server pays per request (`cargo bench -p portcullis-resource-server`).
 
+#![allow(clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use portcullis_core::keys::{generate_key, Signer};
 use portcullis_resource_server::{Config, Verifier};
