@@ -19,6 +19,7 @@ mod cli_admin;
 mod cli_apply;
 mod client_jwt;
 mod console;
+mod console_pages;
 mod cors;
 mod discovery;
 mod events;

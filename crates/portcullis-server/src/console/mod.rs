@@ -19,6 +19,7 @@ mod clients;
 mod pages;
 pub(crate) mod realm;
 mod scopes;
+mod service_account;
 mod session;
 mod users;
 
