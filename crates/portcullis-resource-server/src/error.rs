@@ -33,6 +33,10 @@ pub enum Error {
     /// `nbf` or `iat` in the future (beyond the leeway).
     #[error("token not yet valid")]
     NotYetValid,
+    /// The authorization server says the token is not active (introspection mode:
+    /// revoked, expired, or unknown).
+    #[error("token not active")]
+    Inactive,
     /// Valid, but without the scope or role the endpoint needs.
     #[error("insufficient scope: {0}")]
     Insufficient(String),

@@ -17,15 +17,24 @@
 //! ```
 //!
 //! With axum, [`Authenticated`] extracts the verified claims from `Authorization: Bearer`
-//! and answers 401 or 403 with an RFC 6750 `WWW-Authenticate` header.
+//! and answers 401 or 403 with an RFC 6750 `WWW-Authenticate` header; [`VerifyLayer`] does
+//! the same as a tower layer for whole routers, with requirements such as
+//! `.require_scope("api:read")` or `.require_realm_role("Developer")`.
+//!
+//! [`Config::introspect`] switches to RFC 7662 introspection: a request to the realm per
+//! token, for opaque tokens or when a revocation must take effect at once.
 
 mod axum_support;
 mod claims;
 mod error;
+mod introspection;
 mod keys;
+mod layer;
 mod verifier;
 
 pub use axum_support::Authenticated;
 pub use claims::{Claims, Roles};
 pub use error::Error;
+pub use introspection::Introspection;
+pub use layer::{VerifyLayer, VerifyService};
 pub use verifier::{Config, Verifier, ALLOWED_ALGORITHMS};

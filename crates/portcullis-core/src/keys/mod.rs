@@ -304,13 +304,18 @@ pub struct VerifyKey<'a> {
 impl Signer {
     /// Parses a stored key.
     pub fn from_stored(key: &StoredKey) -> CoreResult<Self> {
-        let alg: Algorithm = key.algorithm.parse()?;
-        let pair = Pair::parse(alg, &key.private_pkcs8)?;
-        let jwk = pair.jwk()?;
         // RFC 9068 §2.1: access tokens are typed `at+jwt`.
-        let header = format!(r#"{{"alg":"{alg}","typ":"at+jwt","kid":"{}"}}"#, key.kid);
+        Self::from_pkcs8(&key.kid, key.algorithm.parse()?, &key.private_pkcs8, "at+jwt")
+    }
+
+    /// Parses a PKCS#8 private key that signs JWTs of type `typ` under `kid` (for
+    /// instance a client's key signing `private_key_jwt` assertions, typed `JWT`).
+    pub fn from_pkcs8(kid: &str, alg: Algorithm, pkcs8: &[u8], typ: &str) -> CoreResult<Self> {
+        let pair = Pair::parse(alg, pkcs8)?;
+        let jwk = pair.jwk()?;
+        let header = serde_json::json!({"alg": alg.as_str(), "typ": typ, "kid": kid}).to_string();
         Ok(Self {
-            kid: key.kid.clone(),
+            kid: kid.to_owned(),
             alg,
             header_b64: B64.encode(header),
             public: pair.public_bytes(),
