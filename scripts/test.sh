@@ -51,5 +51,8 @@ else
   PORTCULLIS_TEST_POSTGRES_URL="$PG_URL" cargo test --locked --no-fail-fast -p portcullis-store -p portcullis-cli
 fi
 
+step "examples: archival-service calling messages-service with a token of a real Portcullis"
+examples/run.sh
+
 step "end-to-end with third-party clients"
 PORTCULLIS_BIN="$PWD/target/debug/portcullis" scripts/e2e.sh

@@ -15,6 +15,22 @@ pub struct Roles {
 }
 
 /// A verified token's claims.
+///
+/// ```
+/// use portcullis_resource_server::{Claims, Error};
+///
+/// let claims: Claims = serde_json::from_value(serde_json::json!({
+///     "iss": "http://127.0.0.1:8080/realms/sivalabs", "exp": 1, "azp": "archival-service",
+///     "scope": "email profile", "realm_access": {"roles": ["ADMIN"]},
+///     "resource_access": {"messages": {"roles": ["archive"]}}, "applications": ["demo-project"],
+/// })).unwrap();
+/// assert_eq!(claims.client(), Some("archival-service"));
+/// assert!(claims.require_scope("email").is_ok());
+/// assert!(claims.require_realm_role("ADMIN").is_ok());
+/// assert!(claims.require_client_role("messages", "archive").is_ok());
+/// assert!(matches!(claims.require_scope("messages:write"), Err(Error::Insufficient(_))));
+/// assert_eq!(claims.other["applications"][0], "demo-project");
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claims {
     pub iss: String,

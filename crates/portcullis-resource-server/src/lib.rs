@@ -38,3 +38,8 @@ pub use error::Error;
 pub use introspection::Introspection;
 pub use layer::{VerifyLayer, VerifyService};
 pub use verifier::{Config, Verifier, ALLOWED_ALGORITHMS};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

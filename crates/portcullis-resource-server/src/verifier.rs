@@ -103,8 +103,13 @@ impl Verifier {
             return Err(Error::Unavailable(format!("{url}: HTTP {}", resp.status().as_u16())));
         }
         let doc: Value = resp.json().await.map_err(|e| Error::Unavailable(format!("{url}: {e}")))?;
-        if doc.get("issuer").and_then(Value::as_str) != Some(config.issuer.as_str()) {
-            return Err(Error::Unavailable(format!("{url}: the document names another issuer")));
+        let named = doc.get("issuer").and_then(Value::as_str).unwrap_or_default();
+        if named != config.issuer {
+            // OpenID Connect Discovery §4.3: the issuer must be exactly the one asked about.
+            return Err(Error::Unavailable(format!(
+                "{url}: the document names issuer '{named}', not '{}'",
+                config.issuer
+            )));
         }
         let jwks_uri = doc
             .get("jwks_uri")

@@ -39,6 +39,18 @@ impl fmt::Debug for Secret {
 /// The client's private key for `private_key_jwt`: RS256, PS256 (RSA), ES256 (P-256) or
 /// EdDSA (Ed25519), PKCS#8. Register [`PrivateKey::public_jwks`] with the client
 /// (`clientAuthenticatorType: client-jwt`, attribute `jwks.string`, or a JWKS URL).
+///
+/// ```
+/// use portcullis_token_client::{ClientAuth, PrivateKey};
+///
+/// let key = PrivateKey::generate("ES256").unwrap();
+/// let jwks = key.public_jwks(); // register it with the client (attribute jwks.string)
+/// assert_eq!(jwks["keys"][0]["kid"], key.kid());
+/// assert_eq!(jwks["keys"][0]["crv"], "P-256");
+/// assert!(jwks["keys"][0].get("d").is_none(), "public members only");
+/// let auth = ClientAuth::PrivateKeyJwt(key);
+/// assert_eq!(auth.method(), "private_key_jwt");
+/// ```
 #[derive(Clone)]
 pub struct PrivateKey {
     signer: std::sync::Arc<Signer>,

@@ -43,3 +43,8 @@ pub use error::Error;
 pub use middleware::BearerAuth;
 pub use retry::Retry;
 pub use token::AccessToken;
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
