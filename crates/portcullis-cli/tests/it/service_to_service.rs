@@ -111,6 +111,14 @@ fn archival_service_calls_the_protected_api_with_a_fresh_token() {
         assert_eq!(reporter.requests_sent(), 1);
         assert_eq!(http.get(format!("{api}/api/messages")).send().await.unwrap().status(), 200);
 
+        // Introspection with wrong credentials of the resource server is its own fault:
+        // unavailable (503), not the caller's token.
+        let misconfigured =
+            Verifier::discover(VerifierConfig::new(&issuer).introspect("messages-service", "wrong")).await.unwrap();
+        let valid = tokens.token().await.unwrap();
+        let e = misconfigured.verify(valid.secret()).await.unwrap_err();
+        assert!(matches!(&e, portcullis_resource_server::Error::Unavailable(m) if m.contains("HTTP 401")), "{e}");
+
         // No token, and a token the server never issued.
         let plain = reqwest::Client::new();
         let r = plain.get(format!("{api}/api/messages")).send().await.unwrap();
