@@ -12,7 +12,7 @@ const MAX_ID_LEN: usize = 128;
 
 /// Keeps a sane `X-Request-Id` from the caller (a proxy usually sets one), otherwise gives
 /// the request a fresh one; the propagate layer copies it onto the response.
-pub async fn ensure_request_id(mut req: Request<Body>) -> Request<Body> {
+pub fn ensure_request_id(mut req: Request<Body>) -> Request<Body> {
     let sane = req.headers().get(&REQUEST_ID).is_some_and(|v| {
         let b = v.as_bytes();
         !b.is_empty() && b.len() <= MAX_ID_LEN && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
@@ -28,7 +28,7 @@ pub async fn ensure_request_id(mut req: Request<Body>) -> Request<Body> {
 /// HTTP/2 (negotiated over TLS) carries the host as the `:authority` pseudo-header, which
 /// hyper puts into the URI, not into `Host`: copy it over so that issuer URLs work the same
 /// on both protocol versions.
-pub async fn ensure_host(mut req: Request<Body>) -> Request<Body> {
+pub fn ensure_host(mut req: Request<Body>) -> Request<Body> {
     if !req.headers().contains_key(axum::http::header::HOST) {
         if let Some(v) = req.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
             req.headers_mut().insert(axum::http::header::HOST, v);
