@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::client::Client;
+use crate::grant::MappedCache;
 use crate::mappers::Subject;
 use crate::realm::Realm;
 use crate::role::Role;
@@ -22,6 +23,8 @@ pub struct ClientContext {
     pub default_scopes: Vec<ClientScope>,
     /// Scopes granted when asked for.
     pub optional_scopes: Vec<ClientScope>,
+    /// The service account's mapper claims by granted scopes, filled by the tokens.
+    pub mapped: MappedCache,
 }
 
 /// Roles reachable from a user: its direct mappings and the composite graph of the realm.

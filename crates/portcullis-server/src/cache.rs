@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use portcullis_core::context::ClientContext;
 use portcullis_core::error::{CoreError, CoreResult};
+use portcullis_core::grant::MappedCache;
 use portcullis_core::keys::{Signer, StoredKey, VerifyKey};
 use portcullis_core::mappers::Subject;
 use portcullis_core::realm::Realm;
@@ -255,6 +256,7 @@ pub async fn load_client_context(
         optional_scopes: pick(false),
         client,
         service_account,
+        mapped: MappedCache::default(),
     }))
 }
 

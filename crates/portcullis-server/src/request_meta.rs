@@ -2,8 +2,14 @@
 //! report with the server's log, and headers that stop browsers from sniffing, framing or
 //! leaking referrers of API answers.
 
+use std::future::{ready, Ready};
+use std::task::{Context, Poll};
+
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
+use tower::{Layer, Service};
 
 /// The request id header (as set by proxies such as nginx and Envoy).
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -43,18 +49,50 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// Most header fields a request may carry (hyper refuses more than 100 with a bare 431).
 pub const MAX_HEADERS: usize = 64;
 
-/// 431 with a JSON body for requests whose headers are too many or too large, before any
-/// handler parses them.
-pub async fn limit_headers(req: Request<Body>, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    let h = req.headers();
-    let bytes: usize = h.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
-    if h.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
-        let msg = format!("request headers too large: at most {MAX_HEADERS} fields and {MAX_HEADER_BYTES} bytes");
-        let body = serde_json::json!({"error": "invalid_request", "error_description": msg, "errorMessage": msg});
-        return (axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, axum::Json(body)).into_response();
+/// Answers 431 with a JSON body to requests whose headers are too many or too large,
+/// before any handler parses them. A plain service rather than `middleware::from_fn`,
+/// which would box the whole inner future of every request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeaderLimitLayer;
+
+impl<S> Layer<S> for HeaderLimitLayer {
+    type Service = HeaderLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        HeaderLimit(inner)
     }
-    next.run(req).await
+}
+
+/// See [`HeaderLimitLayer`].
+#[derive(Debug, Clone)]
+pub struct HeaderLimit<S>(S);
+
+impl<S> Service<Request<Body>> for HeaderLimit<S>
+where
+    S: Service<Request<Body>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let h = req.headers();
+        let bytes: usize = h.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+        if h.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+            return Either::Left(ready(Ok(headers_too_large())));
+        }
+        Either::Right(self.0.call(req))
+    }
+}
+
+fn headers_too_large() -> Response {
+    let msg = format!("request headers too large: at most {MAX_HEADERS} fields and {MAX_HEADER_BYTES} bytes");
+    let body = serde_json::json!({"error": "invalid_request", "error_description": msg, "errorMessage": msg});
+    (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, axum::Json(body)).into_response()
 }
 
 /// Headers added to every response that does not set them itself.

@@ -1,6 +1,7 @@
 //! Assembles every module's routes under `--http-relative-path` and the cross-cutting
 //! layers. The layer added last runs first.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -17,7 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::request_meta::{ensure_host, ensure_request_id, limit_headers, REQUEST_ID, SECURITY_HEADERS};
+use crate::request_meta::{ensure_host, ensure_request_id, HeaderLimitLayer, REQUEST_ID, SECURITY_HEADERS};
 use crate::state::AppState;
 use crate::{admin_api, health, oauth};
 
@@ -68,10 +69,11 @@ pub fn build(state: AppState) -> Router {
         .layer(security(1))
         .layer(security(2))
         .layer(security(3))
-        .layer(middleware::from_fn(limit_headers))
+        .layer(HeaderLimitLayer)
         // Outside the limits below so that their plain-text answers (413, 408) become JSON
-        // too, like axum's own rejections (405, bad paths).
-        .layer(middleware::map_response(json_errors))
+        // too, like axum's own rejections (405, bad paths). `map_future`, unlike
+        // `middleware::map_response`, does not box the inner future.
+        .map_future(|answer| async move { Ok::<_, Infallible>(json_errors(answer.await?).await) })
         .map_response(IntoResponse::into_response)
         // A panic is a bug; it must cost one 500, never the process.
         .layer(CatchPanicLayer::custom(|_| {

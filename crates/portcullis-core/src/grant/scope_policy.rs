@@ -13,6 +13,8 @@ pub const OPENID: &str = "openid";
 pub struct GrantedScopes<'a> {
     /// Scopes whose mappers apply.
     pub scopes: Vec<&'a ClientScope>,
+    /// Which optional scopes were granted, in grant order (indices into the context's).
+    pub optional: Vec<usize>,
     /// The `scope` claim and response field.
     pub scope_string: String,
 }
@@ -31,6 +33,7 @@ pub fn parse_scope_param(scope: Option<&str>) -> Result<Vec<&str>, OAuthError> {
 /// Resolves requested scope names against the client's default and optional scopes.
 pub fn resolve_scopes<'a>(ctx: &'a ClientContext, requested: &[&str]) -> Result<GrantedScopes<'a>, OAuthError> {
     let mut scopes: Vec<&ClientScope> = ctx.default_scopes.iter().collect();
+    let mut optional = Vec::new();
     let mut invalid = Vec::new();
     let mut openid = false;
     for name in requested {
@@ -38,9 +41,10 @@ pub fn resolve_scopes<'a>(ctx: &'a ClientContext, requested: &[&str]) -> Result<
             openid = true;
         } else if ctx.default_scopes.iter().any(|s| s.name == *name) {
             // Default scopes are granted anyway.
-        } else if let Some(s) = ctx.optional_scopes.iter().find(|s| s.name == *name) {
+        } else if let Some((i, s)) = ctx.optional_scopes.iter().enumerate().find(|(_, s)| s.name == *name) {
             if !scopes.iter().any(|g| g.id == s.id) {
                 scopes.push(s);
+                optional.push(i);
             }
         } else {
             invalid.push(*name);
@@ -54,5 +58,5 @@ pub fn resolve_scopes<'a>(ctx: &'a ClientContext, requested: &[&str]) -> Result<
         names.push(OPENID);
     }
     names.extend(scopes.iter().filter(|s| s.include_in_token_scope()).map(|s| s.name.as_str()));
-    Ok(GrantedScopes { scopes, scope_string: names.join(" ") })
+    Ok(GrantedScopes { scopes, optional, scope_string: names.join(" ") })
 }

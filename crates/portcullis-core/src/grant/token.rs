@@ -1,13 +1,16 @@
 //! The claims of an access token (Keycloak's service-account claims, RFC 9068's required
 //! ones) and the RFC 8707 resource rules.
 
-use serde_json::{Map, Value};
+use std::sync::Arc;
+
+use serde_json::Value;
 
 use crate::client::Client;
 use crate::context::ClientContext;
 use crate::error::{OAuthError, OAuthErrorCode};
+use crate::grant::claims::{GrantClaims, IssuedClaims, Mapped};
 use crate::grant::GrantedScopes;
-use crate::mappers::{self, MappedClaims, Subject};
+use crate::mappers::Subject;
 
 /// Per-request inputs of a token.
 #[derive(Debug)]
@@ -20,15 +23,6 @@ pub struct TokenParams<'a> {
     pub jti: &'a str,
     /// RFC 8707 resources, already validated.
     pub resources: &'a [String],
-}
-
-/// Claims ready to sign.
-#[derive(Debug)]
-pub struct IssuedClaims {
-    /// The JWT payload.
-    pub claims: Map<String, Value>,
-    /// Seconds until expiry.
-    pub expires_in: i64,
 }
 
 /// RFC 8707 §2: each `resource` is an absolute URI without a fragment, and one of the
@@ -73,47 +67,53 @@ pub fn mint_claims(
     granted: &GrantedScopes<'_>,
     p: &TokenParams<'_>,
 ) -> IssuedClaims {
-    let expires_in = ctx.client.access_token_lifespan(ctx.realm.access_token_lifespan);
-    let mut mapped = MappedClaims::default();
-    mappers::apply(granted.scopes.iter().flat_map(|s| &s.protocol_mappers), subject, &ctx.client, &mut mapped);
-    mappers::apply(&ctx.client.protocol_mappers, subject, &ctx.client, &mut mapped);
+    mint_with(ctx, subject, granted, p, Arc::new(Mapped::new(subject, &ctx.client, granted)))
+}
 
-    let mut c = Map::with_capacity(16 + mapped.claims.len());
-    c.insert("exp".into(), Value::from(p.now + expires_in));
-    c.insert("iat".into(), Value::from(p.now));
-    c.insert("jti".into(), Value::from(p.jti));
-    c.insert("iss".into(), Value::from(p.issuer));
-    c.insert("aud".into(), audience(ctx, p.resources, mapped.audiences));
-    c.insert("sub".into(), Value::from(subject.user.id.as_str()));
-    c.insert("typ".into(), Value::from("Bearer"));
-    c.insert("azp".into(), Value::from(ctx.client.client_id.as_str()));
-    // RFC 9068 §2.2 requires client_id in every access token.
-    c.insert("client_id".into(), Value::from(ctx.client.client_id.as_str()));
-    c.insert("scope".into(), Value::from(granted.scope_string.as_str()));
-    for (k, v) in mapped.claims {
-        c.entry(k).or_insert(v);
-    }
-    IssuedClaims { claims: c, expires_in }
+/// [`mint_claims`] for the context's own service account, whose mapper claims the
+/// context keeps per set of granted scopes: the same for every token it issues.
+pub fn mint_service_account_claims(
+    ctx: &ClientContext,
+    subject: &Subject,
+    granted: &GrantedScopes<'_>,
+    p: &TokenParams<'_>,
+) -> IssuedClaims {
+    let mapped = ctx.mapped.get_or_insert(granted, || Mapped::new(subject, &ctx.client, granted));
+    mint_with(ctx, subject, granted, p, mapped)
+}
+
+fn mint_with(
+    ctx: &ClientContext,
+    subject: &Subject,
+    granted: &GrantedScopes<'_>,
+    p: &TokenParams<'_>,
+    mapped: Arc<Mapped>,
+) -> IssuedClaims {
+    let expires_in = ctx.client.access_token_lifespan(ctx.realm.access_token_lifespan);
+    let grant = GrantClaims {
+        exp: p.now + expires_in,
+        iat: p.now,
+        jti: p.jti.to_owned(),
+        iss: p.issuer.to_owned(),
+        aud: audience(ctx, p.resources, mapped.audiences()),
+        sub: subject.user.id.clone(),
+        typ: "Bearer",
+        azp: ctx.client.client_id.clone(),
+        client_id: ctx.client.client_id.clone(),
+        scope: granted.scope_string.clone(),
+    };
+    IssuedClaims { grant, mapped, expires_in }
 }
 
 /// RFC 8707: requested resources are the audience. Otherwise the audiences mappers asked
 /// for (Keycloak), and when there are none the client itself: RFC 9068 §2.2 makes `aud`
 /// mandatory where Keycloak would leave it out.
-fn audience(ctx: &ClientContext, resources: &[String], mut mapped: Vec<String>) -> Value {
-    let mut aud: Vec<String> = if resources.is_empty() {
-        mapped.sort();
-        mapped.dedup();
-        mapped
-    } else {
-        resources.to_vec()
-    };
-    if aud.is_empty() {
-        aud.push(ctx.client.client_id.clone());
-    }
-    if aud.len() == 1 {
-        Value::String(aud.remove(0))
-    } else {
-        Value::Array(aud.into_iter().map(Value::String).collect())
+fn audience(ctx: &ClientContext, resources: &[String], mapped: &[String]) -> Value {
+    let aud = if resources.is_empty() { mapped } else { resources };
+    match aud {
+        [] => Value::from(ctx.client.client_id.as_str()),
+        [one] => Value::from(one.as_str()),
+        many => Value::Array(many.iter().map(|a| Value::from(a.as_str())).collect()),
     }
 }
 

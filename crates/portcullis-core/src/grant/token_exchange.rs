@@ -76,7 +76,7 @@ pub fn issue(
     let granted = resolve_scopes(ctx, r.scopes)?;
     let mut issued = mint_claims(ctx, subject, &granted, params);
     if let Some(aud) = r.audience {
-        issued.claims.insert("aud".into(), Value::from(aud));
+        issued.set_audience(Value::from(aud));
     }
     Ok((issued, granted.scope_string))
 }

@@ -347,13 +347,17 @@ impl Signer {
 
     /// Signs claims into a compact JWS.
     pub fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
-        let payload = serde_json::to_vec(claims).map_err(crypto)?;
+        self.sign_json(&serde_json::to_vec(claims).map_err(crypto)?)
+    }
+
+    /// Signs a JSON payload, already serialized, into a compact JWS.
+    pub fn sign_json(&self, payload: &[u8]) -> CoreResult<String> {
         let mut jwt = String::with_capacity(
             self.header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + self.alg.signature_b64_len(),
         );
         jwt.push_str(&self.header_b64);
         jwt.push('.');
-        B64.encode_string(&payload, &mut jwt);
+        B64.encode_string(payload, &mut jwt);
         match &self.pair {
             Pair::Rsa(pair) => {
                 let mut sig = [0u8; 1024];

@@ -29,7 +29,7 @@ pub async fn grant(
 ) -> Result<(IssuedClaims, String), OAuthResponseError> {
     let mut who = Who { client_id: &ctx.client.client_id, ..Who::default() };
     let result = exchange(audit, entry, ctx, form, scopes, params).await;
-    let user_id = result.as_ref().ok().and_then(|(i, _)| i.claims.get("sub")).and_then(Value::as_str);
+    let user_id = result.as_ref().ok().map(|(i, _)| i.subject());
     who.user_id = user_id;
     match &result {
         Ok(_) => audit.event(EventType::TokenExchange, &who, None),

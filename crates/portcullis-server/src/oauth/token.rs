@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -96,14 +97,14 @@ async fn issue(
             (issued, scope, "password", refresh)
         }
     };
-    let access_token = entry.signer_for(&ctx.client).sign(&issued.claims)?;
+    let access_token = entry.signer_for(&ctx.client).sign_json(&issued.to_json()?)?;
     crate::metrics::token_issued(state, realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
     let mut response = token_response(&entry, access_token, issued.expires_in, scope, refresh);
     if grant == "token-exchange" {
         response.issued_token_type = Some(token_exchange::ACCESS_TOKEN_TYPE.into());
     }
-    Ok(no_store(Json(response).into_response()))
+    Ok(no_store(&response))
 }
 
 async fn password_grant(
@@ -197,9 +198,18 @@ fn token_response(
     }
 }
 
-/// RFC 6749 §5.1: token responses must not be cached.
-fn no_store(mut resp: Response) -> Response {
+/// The JSON answer, which must not be cached (RFC 6749 §5.1). Built in one buffer sized
+/// for the token, with room for the headers the layers add, so that neither grows.
+fn no_store(body: &TokenResponse) -> Response {
+    let mut json = Vec::with_capacity(body.access_token.len() + 256);
+    if serde_json::to_writer(&mut json, body).is_err() {
+        // Strings and numbers always serialize; axum's answer covers the impossible case.
+        return Json(body).into_response();
+    }
+    let mut resp = Response::new(Body::from(json));
     let h = resp.headers_mut();
+    h.reserve(12);
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     resp
