@@ -13,6 +13,7 @@ use base64::Engine as _;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use crate::error::{CoreError, CoreResult};
 
@@ -195,9 +196,24 @@ impl SecretHasher {
     }
 }
 
+/// The `Authorization` value of `client_secret_basic`: RFC 6749 §2.3.1 form-encodes the
+/// client id and secret before base64, so that `:`, `%` or `+` in either survive.
+pub fn basic_credentials(client_id: &str, secret: &str) -> Zeroizing<String> {
+    let enc = |s: &str| Zeroizing::new(form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
+    let raw = Zeroizing::new(format!("{}:{}", *enc(client_id), *enc(secret)));
+    Zeroizing::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_encoded_first() {
+        let h = basic_credentials("my client", "p:a%s+s");
+        let decoded = base64::engine::general_purpose::STANDARD.decode(h.trim_start_matches("Basic ")).unwrap();
+        assert_eq!(String::from_utf8(decoded).unwrap(), "my+client:p%3Aa%25s%2Bs");
+    }
 
     fn hasher() -> SecretHasher {
         SecretHasher::new(b"test pepper")

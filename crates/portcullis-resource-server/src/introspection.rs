@@ -2,8 +2,6 @@
 //! for opaque tokens and for checks that must see a revocation at once. Each check costs a
 //! round trip to the server; local verification costs microseconds.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde_json::Value;
 
 use crate::{Claims, Error};
@@ -26,12 +24,6 @@ impl Introspection {
     pub fn new(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
         Self { client_id: client_id.into(), secret: secret.into() }
     }
-
-    fn basic(&self) -> String {
-        // RFC 6749 §2.3.1: form-encoded before base64.
-        let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(&self.client_id), enc(&self.secret))))
-    }
 }
 
 /// Asks `endpoint` about `token`; the claims of an active token, else `Inactive`.
@@ -43,7 +35,10 @@ pub async fn introspect(
 ) -> Result<Claims, Error> {
     let resp = http
         .post(endpoint)
-        .header(reqwest::header::AUTHORIZATION, creds.basic())
+        .header(
+            reqwest::header::AUTHORIZATION,
+            &*portcullis_core::secret::basic_credentials(&creds.client_id, &creds.secret),
+        )
         .form(&[("token", token), ("token_type_hint", "access_token")])
         .send()
         .await

@@ -160,24 +160,14 @@ impl ClientAuth {
     }
 }
 
-/// RFC 6749 §2.3.1 / appendix B: Basic credentials are `application/x-www-form-urlencoded`
-/// before base64, so a secret with `:` or `%` survives.
-pub(crate) fn basic_header(client_id: &str, secret: &Secret) -> String {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let raw = Zeroizing::new(format!("{}:{}", enc(client_id), enc(secret.expose())));
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))
+/// RFC 6749 §2.3.1: the id and secret are form-encoded before base64.
+pub(crate) fn basic_header(client_id: &str, secret: &Secret) -> Zeroizing<String> {
+    portcullis_core::secret::basic_credentials(client_id, secret.expose())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_credentials_are_form_encoded_first() {
-        let h = basic_header("my client", &Secret::new("p:a%s+s"));
-        let decoded = base64::engine::general_purpose::STANDARD.decode(h.trim_start_matches("Basic ")).unwrap();
-        assert_eq!(String::from_utf8(decoded).unwrap(), "my+client:p%3Aa%25s%2Bs");
-    }
 
     #[test]
     fn secrets_do_not_print() {

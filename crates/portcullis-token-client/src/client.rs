@@ -204,7 +204,7 @@ impl TokenClient {
         form.extend(c.resources.iter().map(|r| ("resource", r.clone())));
         let mut req = self.inner.http.post(&c.token_endpoint);
         match &c.auth {
-            ClientAuth::SecretBasic(secret) => req = req.header(AUTHORIZATION, basic_header(&c.client_id, secret)),
+            ClientAuth::SecretBasic(secret) => req = req.header(AUTHORIZATION, &*basic_header(&c.client_id, secret)),
             ClientAuth::SecretPost(secret) => {
                 form.push(("client_id", c.client_id.clone()));
                 form.push(("client_secret", secret.expose().to_owned()));

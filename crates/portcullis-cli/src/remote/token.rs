@@ -121,10 +121,6 @@ pub fn run(args: TokenArgs) -> Result<(), CliError> {
     }
 }
 
-fn form_encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 fn get(args: GetArgs) -> Result<(), CliError> {
     let (server, realm) = args.target.resolve()?;
     let client_id = args.client_id.clone().ok_or_else(|| CliError::Invalid("--client-id is required".into()))?;
@@ -145,10 +141,9 @@ fn get(args: GetArgs) -> Result<(), CliError> {
     let mut req = http.post(token_url(&server, &realm));
     match args.auth {
         AuthMethod::Basic => {
-            let creds = format!("{}:{}", form_encode(&client_id), form_encode(&secret));
             req = req.header(
                 reqwest::header::AUTHORIZATION,
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(creds)),
+                &*portcullis_core::secret::basic_credentials(&client_id, &secret),
             );
         }
         AuthMethod::Post => {
