@@ -4,8 +4,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::client::Client;
@@ -121,25 +120,6 @@ pub struct IssuedClaims {
 }
 
 impl IssuedClaims {
-    /// One claim by name.
-    pub fn get(&self, name: &str) -> Option<Value> {
-        let g = &self.grant;
-        let s = |v: &str| Some(Value::from(v));
-        match name {
-            "exp" => Some(Value::from(g.exp)),
-            "iat" => Some(Value::from(g.iat)),
-            "jti" => s(&g.jti),
-            "iss" => s(&g.iss),
-            "aud" => Some(g.aud.clone()),
-            "sub" => s(&g.sub),
-            "typ" => s(g.typ),
-            "azp" => s(&g.azp),
-            "client_id" => s(&g.client_id),
-            "scope" => s(&g.scope),
-            other => self.mapped.claims.get(other).cloned(),
-        }
-    }
-
     /// The token's subject.
     pub fn subject(&self) -> &str {
         &self.grant.sub
@@ -148,16 +128,6 @@ impl IssuedClaims {
     /// Replaces the audience (token exchange's `audience` parameter).
     pub fn set_audience(&mut self, aud: Value) {
         self.grant.aud = aud;
-    }
-
-    /// How many claims the token carries.
-    pub fn len(&self) -> usize {
-        GRANT_CLAIMS.len() + self.mapped.claims.len()
-    }
-
-    /// Never: the grant's claims are always there.
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     /// The JWT payload: the grant's claims, then the mappers' already serialized.
@@ -182,17 +152,6 @@ impl IssuedClaims {
         };
         all.extend(self.mapped.claims.iter().map(|(k, v)| (k.clone(), v.clone())));
         all
-    }
-}
-
-impl Serialize for IssuedClaims {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let all = self.to_map();
-        let mut map = serializer.serialize_map(Some(all.len()))?;
-        for (k, v) in &all {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
     }
 }
 
@@ -255,7 +214,6 @@ mod tests {
         let issued = issue(&ctx, &["o0"], "jti-1");
         let claims = payload(&issued);
         assert_eq!(claims, issued.to_map());
-        assert_eq!(claims.len(), issued.len());
         let sub = &ctx.service_account.as_ref().unwrap().user.id;
         assert_eq!(claims["sub"], sub.as_str());
         assert_eq!(issued.subject(), sub);
@@ -266,11 +224,8 @@ mod tests {
         assert_eq!(claims["tenant"], "acme");
         assert_eq!(claims["from_o0"], "yes");
         assert_eq!(claims["realm_access"]["roles"], serde_json::json!(["r1"]));
-        assert_eq!(issued.get("from_o0"), Some(Value::from("yes")));
-        assert_eq!(issued.get("azp"), Some(Value::from("svc")));
+        assert_eq!(claims["azp"], "svc");
         assert!(!claims.contains_key("from_o1"));
-        // The generic serialization is the same object.
-        assert_eq!(serde_json::to_value(&issued).unwrap(), Value::Object(claims));
     }
 
     #[test]
@@ -284,6 +239,15 @@ mod tests {
         assert!(!Arc::ptr_eq(&a.mapped, &c.mapped));
         assert_eq!(payload(&c)["from_o2"], "yes");
         assert!(!payload(&c).contains_key("from_o1"));
+        // Another subject (a user of the password grant) never reads or fills the cache,
+        // even one equal to the service account.
+        let other = ctx.service_account.clone().unwrap();
+        let granted = crate::grant::resolve_scopes(&ctx, &["o1"]).unwrap();
+        let params = TokenParams { issuer: "https://as.example/realms/r", now: 1000, jti: "e", resources: &[] };
+        let e = crate::grant::mint_claims(&ctx, &other, &granted, &params);
+        assert!(!Arc::ptr_eq(&a.mapped, &e.mapped));
+        assert_eq!(payload(&e)["from_o1"], "yes");
+        assert_eq!(ctx.mapped.0.read().unwrap().len(), 2);
         // A cloned context (the cache rebuilding it) starts afresh.
         let d = issue(&ctx.clone(), &["o1"], "d");
         assert!(!Arc::ptr_eq(&a.mapped, &d.mapped));

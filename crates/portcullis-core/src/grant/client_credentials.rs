@@ -2,7 +2,7 @@
 
 use crate::context::ClientContext;
 use crate::error::{OAuthError, OAuthErrorCode};
-use crate::grant::{mint_service_account_claims, resolve_scopes, validate_resources, IssuedClaims, TokenParams};
+use crate::grant::{mint_claims, resolve_scopes, validate_resources, IssuedClaims, TokenParams};
 
 /// Issues the claims of a client-credentials token for an authenticated client.
 pub fn issue(
@@ -30,6 +30,6 @@ pub fn issue(
     }
     validate_resources(&ctx.client, params.resources)?;
     let granted = resolve_scopes(ctx, requested_scopes)?;
-    let claims = mint_service_account_claims(ctx, subject, &granted, params);
+    let claims = mint_claims(ctx, subject, &granted, params);
     Ok((claims, granted.scope_string))
 }

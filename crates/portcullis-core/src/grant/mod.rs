@@ -9,6 +9,4 @@ pub mod token_exchange;
 
 pub use claims::{IssuedClaims, Mapped, MappedCache};
 pub use scope_policy::{parse_scope_param, resolve_scopes, GrantedScopes};
-pub use token::{
-    is_absolute_uri_without_fragment, mint_claims, mint_service_account_claims, validate_resources, TokenParams,
-};
+pub use token::{is_absolute_uri_without_fragment, mint_claims, validate_resources, TokenParams};

@@ -61,34 +61,19 @@ pub fn is_absolute_uri_without_fragment(s: &str) -> bool {
 }
 
 /// Builds the claims of an access token for `subject`, acting for the context's client.
+/// When the subject is the context's own service account, the mappers' claims come from
+/// the context, computed once per set of granted scopes.
 pub fn mint_claims(
     ctx: &ClientContext,
     subject: &Subject,
     granted: &GrantedScopes<'_>,
     p: &TokenParams<'_>,
 ) -> IssuedClaims {
-    mint_with(ctx, subject, granted, p, Arc::new(Mapped::new(subject, &ctx.client, granted)))
-}
-
-/// [`mint_claims`] for the context's own service account, whose mapper claims the
-/// context keeps per set of granted scopes: the same for every token it issues.
-pub fn mint_service_account_claims(
-    ctx: &ClientContext,
-    subject: &Subject,
-    granted: &GrantedScopes<'_>,
-    p: &TokenParams<'_>,
-) -> IssuedClaims {
-    let mapped = ctx.mapped.get_or_insert(granted, || Mapped::new(subject, &ctx.client, granted));
-    mint_with(ctx, subject, granted, p, mapped)
-}
-
-fn mint_with(
-    ctx: &ClientContext,
-    subject: &Subject,
-    granted: &GrantedScopes<'_>,
-    p: &TokenParams<'_>,
-    mapped: Arc<Mapped>,
-) -> IssuedClaims {
+    let map = || Mapped::new(subject, &ctx.client, granted);
+    let mapped = match &ctx.service_account {
+        Some(own) if std::ptr::eq(own, subject) => ctx.mapped.get_or_insert(granted, map),
+        _ => Arc::new(map()),
+    };
     let expires_in = ctx.client.access_token_lifespan(ctx.realm.access_token_lifespan);
     let grant = GrantClaims {
         exp: p.now + expires_in,
