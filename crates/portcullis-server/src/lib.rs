@@ -23,6 +23,7 @@ pub mod realm_io;
 mod request_meta;
 mod router;
 pub mod secrets;
+pub mod signing;
 mod state;
 pub mod tls;
 

@@ -10,6 +10,7 @@ use crate::config::ServerConfig;
 use crate::events::EventSink;
 use crate::rate_limit::Limiter;
 use crate::secrets::SecretVerifier;
+use crate::signing::SigningPool;
 
 /// Shared state of every handler. One `Arc`, because axum clones the state for every
 /// extractor and layer of every request: one atomic increment instead of one per field.
@@ -32,6 +33,8 @@ pub struct Shared {
     pub cache: Arc<Cache>,
     /// Client secret checks and Argon2.
     pub secrets: Arc<SecretVerifier>,
+    /// Access-token signatures; RSA ones on threads of their own.
+    pub signing: SigningPool,
     /// Per-client limit of the token endpoint, if any.
     pub token_limit: Option<Limiter>,
     /// Per-administrator limit of the admin API, if any.
@@ -59,6 +62,7 @@ impl AppState {
         Self(Arc::new(Shared {
             cache: Arc::new(Cache::new(config.cache)),
             secrets: Arc::new(SecretVerifier::new(hasher)),
+            signing: SigningPool::per_core(),
             token_limit: Limiter::per_second(config.token_rate_limit),
             admin_limit: Limiter::per_second(config.admin_rate_limit),
             brute_force: Arc::new(BruteForce::default()),

@@ -97,7 +97,7 @@ async fn issue(
             (issued, scope, "password", refresh)
         }
     };
-    let access_token = entry.signer_for(&ctx.client).sign_json(&issued.to_json()?)?;
+    let access_token = state.signing.sign(entry.signer_for(&ctx.client), issued.to_json()?).await?;
     crate::metrics::token_issued(state, realm, grant, &ctx.client.client_id);
     tracing::debug!(client_id = %ctx.client.client_id, grant_type, "token issued");
     let mut response = token_response(&entry, access_token, issued.expires_in, scope, refresh);
