@@ -86,6 +86,13 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   (cd "$ROOT" && cargo build --release -p portcullis-cli) >&2
 fi
 [[ -x $BIN ]] || die "$BIN missing (build it or unset SKIP_BUILD)"
+# The release link packs the functions named in symbol-order.txt (crates/portcullis-cli/
+# build.rs); names go stale with the toolchain and the crates' dependencies.
+ORDER=$ROOT/crates/portcullis-cli/symbol-order.txt
+if [[ -f $ORDER ]] && command -v nm >/dev/null; then
+  found=$(comm -12 <(grep -v '^#' "$ORDER" | sort -u) <(nm --defined-only "$BIN" | awk 'NF == 3 { print $3 }' | sort -u) | wc -l)
+  say "symbol order: $found of $(grep -vc '^#' "$ORDER") names of symbol-order.txt are in the binary (few: rerun scripts/symbol-order.sh)"
+fi
 
 mkdir -p "$OUT_DIR"
 LOG_FILE=$OUT_DIR/run-$(date +%Y%m%d-%H%M%S).txt
@@ -220,11 +227,13 @@ def ready(port):
         return ok
     except OSError:
         return False
-def rss_kb(pid):
+def rss_kb(pid):   # VmRSS and its private (RssAnon) and file-backed (RssFile) parts, KiB
+    kb = {}
     for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return -1
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile"):
+            kb[key] = int(value.split()[0])
+    return kb
 times, rss = [], []
 for _ in range(runs):
     port = free_port()
@@ -247,8 +256,9 @@ for _ in range(runs):
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill(); p.wait()
+med = lambda key: statistics.median(r.get(key, -1) for r in rss)
 print(f"START ready_ms={statistics.median(times):.0f} runs_ms={','.join(f'{t:.0f}' for t in times)} "
-      f"rss_idle_kb={statistics.median(rss):.0f}")
+      f"rss_idle_kb={med('VmRSS'):.0f} rss_anon_kb={med('RssAnon'):.0f} rss_file_kb={med('RssFile'):.0f}")
 PY
 ) || die "start-to-ready measurement failed"
 say "$START_OUT"
